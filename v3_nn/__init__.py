@@ -5,7 +5,7 @@ Port a PyTorch model by changing imports; weights move both ways through state_d
 
 # ruff: noqa: F401  (this file re-exports the public names)
 
-from . import functional, layers
+from . import functional, init, layers
 from .module import Module, Parameter
 
 # Layers: each `from .layers.<file> import ...` line below is added by the layer's author.
