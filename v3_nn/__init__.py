@@ -3,9 +3,10 @@
 Port a PyTorch model by changing imports; weights move both ways through state_dict().
 """
 
-# ruff: noqa: F401  (this file re-exports the public names)
+# ruff: noqa: F401, I001  (re-exports; each author appends a line, so no sorting)
 
-from . import functional, init, layers
+from . import data, functional, init, layers, optim
+from .checkpoint import load, save
 from .module import Module, Parameter
 
 # Layers: each `from .layers.<file> import ...` line below is added by the layer's author.

@@ -1,0 +1,102 @@
+"""Checkpoints as .npz files: plain arrays in a zip, never pickles.
+
+`save` writes a temporary file in the target folder and renames it over the target, so a
+crash mid-write leaves the old checkpoint intact. `load` reads with allow_pickle=False, so
+loading a file never runs code; a truncated, corrupt or pickled file raises ValueError
+naming the file. An optional JSON config (hyperparameters, class names, ...) rides along
+as a 0-d string array under a reserved key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from collections import OrderedDict
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import v2_tensor as vt
+
+CONFIG_KEY = "__config__"
+
+
+def _as_array(key: str, value: Any) -> np.ndarray:
+    array = np.asarray(value.data if isinstance(value, vt.Tensor) else value)
+    if array.dtype.hasobject:
+        raise TypeError(f"save: {key!r} is an object array, which .npz can only store pickled")
+    return array
+
+
+def save(
+    state_dict: Mapping[str, Any], path: str | os.PathLike, config: dict[str, Any] | None = None
+) -> Path:
+    """Write `state_dict` (name -> array or Tensor) and an optional JSON `config` to `path`."""
+    path = Path(path)
+    arrays = {}
+    for key, value in state_dict.items():
+        if not isinstance(key, str) or key == CONFIG_KEY:
+            raise ValueError(f"save: invalid key {key!r} (keys are strings, not {CONFIG_KEY!r})")
+        arrays[key] = _as_array(key, value)
+    if config is not None:
+        arrays[CONFIG_KEY] = np.array(json.dumps(config))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED) as archive:
+                for key, array in arrays.items():
+                    with archive.open(key + ".npy", "w", force_zip64=True) as member:
+                        np.lib.format.write_array(member, array, allow_pickle=False)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _read_all(path: Path) -> OrderedDict[str, np.ndarray]:
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.ndarray):
+            with loaded as archive:
+                return OrderedDict((key, archive[key]) for key in archive.files)
+    except ValueError as error:
+        if "allow_pickle" in str(error):
+            raise ValueError(
+                f"{path} holds pickled data; checkpoints are loaded with allow_pickle=False "
+                "so that loading never runs code"
+            ) from error
+        raise ValueError(f"{path} is not a readable .npz checkpoint: {error}") from error
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as error:
+        raise ValueError(
+            f"{path} is not a readable .npz checkpoint (truncated or corrupt?): {error}"
+        ) from error
+    raise ValueError(f"{path} is a single .npy array, not a .npz checkpoint")
+
+
+def load(path: str | os.PathLike) -> OrderedDict[str, np.ndarray]:
+    """The arrays saved in `path`, in their saved order (the config is left out)."""
+    arrays = _read_all(Path(path))
+    arrays.pop(CONFIG_KEY, None)
+    return arrays
+
+
+def load_config(path: str | os.PathLike) -> dict[str, Any] | None:
+    """The JSON config saved with `path`, or None if it was saved without one."""
+    path = Path(path)
+    arrays = _read_all(path)
+    if CONFIG_KEY not in arrays:
+        return None
+    try:
+        return json.loads(str(arrays[CONFIG_KEY]))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}: the stored config is not valid JSON: {error}") from error
