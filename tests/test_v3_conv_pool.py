@@ -1,0 +1,173 @@
+"""MaxPool1d/2d, AvgPool2d and AdaptiveAvgPool2d against torch in float64."""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+import v2_tensor as vt
+import v3_nn as nn
+from v3_nn.functional.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+
+TOL = dict(rtol=1e-12, atol=1e-12)
+
+
+def assert_pool_matches(ours, theirs, x: np.ndarray):
+    x_ours, x_torch = vt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y_ours, y_torch = ours(x_ours), theirs(x_torch)
+    assert y_ours.shape == tuple(y_torch.shape)
+    np.testing.assert_allclose(y_ours.data, y_torch.detach().numpy(), **TOL)
+    grad_y = np.random.default_rng(1).standard_normal(y_torch.shape)
+    y_ours.backward(vt.tensor(grad_y))
+    y_torch.backward(torch.from_numpy(grad_y))
+    np.testing.assert_allclose(x_ours.grad.data, x_torch.grad.numpy(), **TOL)
+
+
+MAX_CASES = [
+    dict(kernel_size=2),
+    dict(kernel_size=3, stride=1),  # overlapping windows: gradients add up
+    dict(kernel_size=(3, 2), stride=(2, 1), padding=(1, 1)),
+    dict(kernel_size=3, stride=2, padding=1, dilation=2),
+    dict(kernel_size=2, stride=2, ceil_mode=True),
+    dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+]
+
+
+@pytest.mark.parametrize("kw", MAX_CASES, ids=str)
+@pytest.mark.parametrize("values", ["distinct", "ties"])
+def test_max_pool2d_matches_torch(kw, values):
+    rng = np.random.default_rng(0)
+    shape = (2, 3, 7, 9)
+    x = rng.standard_normal(shape) if values == "distinct" else rng.integers(0, 3, shape) * 1.0
+    assert_pool_matches(nn.MaxPool2d(**kw), torch.nn.MaxPool2d(**kw), x)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(kernel_size=2),
+        dict(kernel_size=3, stride=1, padding=1),
+        dict(kernel_size=2, dilation=3),
+    ],
+    ids=str,
+)
+def test_max_pool1d_matches_torch(kw):
+    x = np.random.default_rng(0).integers(0, 4, (2, 3, 11)) * 1.0
+    assert_pool_matches(nn.MaxPool1d(**kw), torch.nn.MaxPool1d(**kw), x)
+
+
+@pytest.mark.parametrize("dims", [1, 2])
+def test_max_pool_return_indices_match_torch(dims):
+    kw = dict(kernel_size=3, stride=2, padding=1, return_indices=True, ceil_mode=True)
+    shape = (2, 3, 7, 8)[: 2 + dims]
+    x = np.random.default_rng(0).integers(0, 3, shape) * 1.0
+    ours = (nn.MaxPool1d if dims == 1 else nn.MaxPool2d)(**kw)
+    theirs = (torch.nn.MaxPool1d if dims == 1 else torch.nn.MaxPool2d)(**kw)
+    (y, indices), (y_torch, indices_torch) = ours(vt.tensor(x)), theirs(torch.tensor(x))
+    np.testing.assert_array_equal(y.data, y_torch.numpy())
+    np.testing.assert_array_equal(indices.data, indices_torch.numpy())
+
+
+def test_max_pool_gradient_goes_to_the_first_maximum_of_a_tie():
+    x = vt.tensor(np.ones((1, 1, 2, 2)), requires_grad=True)
+    max_pool2d(x, 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[[[1.0, 0.0], [0.0, 0.0]]]])
+
+
+AVG_CASES = [
+    dict(kernel_size=2),
+    dict(kernel_size=3, stride=1, padding=1),
+    dict(kernel_size=3, stride=1, padding=1, count_include_pad=False),
+    dict(kernel_size=(3, 2), stride=(2, 3), padding=(1, 1), ceil_mode=True),
+    dict(
+        kernel_size=(3, 2), stride=(2, 3), padding=(1, 1), ceil_mode=True, count_include_pad=False
+    ),
+    dict(kernel_size=3, stride=2, padding=1, divisor_override=5),
+]
+
+
+@pytest.mark.parametrize("kw", AVG_CASES, ids=str)
+def test_avg_pool2d_matches_torch(kw):
+    x = np.random.default_rng(0).standard_normal((2, 3, 7, 9))
+    assert_pool_matches(nn.AvgPool2d(**kw), torch.nn.AvgPool2d(**kw), x)
+
+
+@pytest.mark.parametrize(
+    "in_size, out_size",
+    [((7, 9), (3, 4)), ((10, 3), (4, 2)), ((5, 5), (5, 5)), ((6, 7), 1), ((6, 7), (None, 3))],
+)
+def test_adaptive_avg_pool2d_matches_torch(in_size, out_size):
+    x = np.random.default_rng(0).standard_normal((2, 3, *in_size))
+    assert_pool_matches(nn.AdaptiveAvgPool2d(out_size), torch.nn.AdaptiveAvgPool2d(out_size), x)
+
+
+@given(
+    st.integers(1, 12),
+    st.integers(1, 12),
+    st.integers(1, 6),
+    st.integers(1, 6),
+    st.integers(0, 2**32 - 1),
+)
+def test_adaptive_avg_pool2d_random_sizes(h, w, out_h, out_w, seed):
+    x = np.random.default_rng(seed).standard_normal((1, 2, h, w))
+    y = adaptive_avg_pool2d(vt.tensor(x), (out_h, out_w))
+    y_torch = torch.nn.functional.adaptive_avg_pool2d(torch.tensor(x), (out_h, out_w))
+    np.testing.assert_allclose(y.data, y_torch.numpy(), **TOL)
+
+
+@pytest.mark.parametrize(
+    "ours, theirs, shape",
+    [
+        (nn.MaxPool2d(2), torch.nn.MaxPool2d(2), (3, 6, 5)),
+        (nn.MaxPool1d(2), torch.nn.MaxPool1d(2), (3, 7)),
+        (nn.AvgPool2d(3, 1, 1), torch.nn.AvgPool2d(3, 1, 1), (3, 6, 5)),
+        (nn.AdaptiveAvgPool2d(2), torch.nn.AdaptiveAvgPool2d(2), (3, 5, 5)),
+    ],
+)
+def test_unbatched_pooling_matches_torch(ours, theirs, shape):
+    assert_pool_matches(ours, theirs, np.random.default_rng(0).standard_normal(shape))
+
+
+def test_float32_stays_float32():
+    x = vt.tensor(np.random.default_rng(0).standard_normal((2, 3, 6, 6)).astype(np.float32))
+    x.requires_grad_()
+    for pool in (nn.MaxPool2d(2), nn.AvgPool2d(3, 2, 1), nn.AdaptiveAvgPool2d((2, 4))):
+        x.grad = None
+        y = pool(x)
+        y.sum().backward()
+        assert y.dtype == np.float32 and x.grad.dtype == np.float32
+
+
+def test_gradcheck_pooling():
+    rng = np.random.default_rng(0)
+    x = vt.tensor(rng.standard_normal((2, 2, 6, 7)), requires_grad=True)
+    assert vt.autograd.gradcheck(lambda x: max_pool2d(x, 3, 2, 1, dilation=(1, 2)), (x,))
+    assert vt.autograd.gradcheck(lambda x: avg_pool2d(x, 3, 2, 1, count_include_pad=False), (x,))
+    assert vt.autograd.gradcheck(lambda x: adaptive_avg_pool2d(x, (4, 3)), (x,))
+
+
+def test_reprs_follow_torch():
+    for args in [(2,), (3, 1, 1)]:
+        assert repr(nn.MaxPool2d(*args)) == repr(torch.nn.MaxPool2d(*args))
+        assert repr(nn.AvgPool2d(*args)) == repr(torch.nn.AvgPool2d(*args))
+    assert repr(nn.MaxPool1d(3, 2)) == repr(torch.nn.MaxPool1d(3, 2))
+    assert repr(nn.AdaptiveAvgPool2d((5, None))) == repr(torch.nn.AdaptiveAvgPool2d((5, None)))
+
+
+def test_bad_input_raises_clear_errors():
+    image = vt.tensor(np.zeros((1, 1, 4, 4)))
+    with pytest.raises(RuntimeError, match="max_pool2d: expected 3D .* or 4D"):
+        max_pool2d(vt.tensor(np.zeros((4, 4))), 2)
+    with pytest.raises(RuntimeError, match="max_pool1d: expected 2D .* or 3D"):
+        nn.MaxPool1d(2)(image)
+    with pytest.raises(RuntimeError, match="pad should be at most half"):
+        max_pool2d(image, 2, padding=2)
+    with pytest.raises(RuntimeError, match="too small"):
+        avg_pool2d(image, 5)
+    with pytest.raises(RuntimeError, match="must be positive"):
+        max_pool2d(image, 2, stride=0)
+    with pytest.raises(RuntimeError, match="output_size must be positive"):
+        adaptive_avg_pool2d(image, (0, 2))
+    with pytest.raises(TypeError, match="input must be a Tensor"):
+        avg_pool2d(np.zeros((1, 1, 4, 4)), 2)
