@@ -1,0 +1,159 @@
+"""Joining and splitting: cat, stack, split, chunk, unbind, pad."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..dtypes import result_dtype
+from ..function import Context, Function
+from ..tensor import Tensor
+from .dims import normalize_dim
+
+
+class Cat(Function):
+    @staticmethod
+    def forward(ctx: Context, *parts: np.ndarray, dim: int) -> np.ndarray:
+        ctx.dim = dim
+        ctx.bounds = np.cumsum([p.shape[dim] for p in parts])[:-1].tolist()
+        return np.concatenate(parts, axis=dim)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple:
+        return tuple(Split.apply(grad, ctx.bounds, ctx.dim))
+
+
+class Stack(Function):
+    @staticmethod
+    def forward(ctx: Context, *parts: np.ndarray, dim: int) -> np.ndarray:
+        ctx.dim = dim
+        return np.stack(parts, axis=dim)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple:
+        return tuple(Unbind.apply(grad, ctx.dim))
+
+
+class Split(Function):
+    """Pieces of x along dim, cut before each position in `bounds`."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, bounds: list[int], dim: int) -> tuple:
+        ctx.dim = dim
+        return tuple(np.split(x, bounds, axis=dim))
+
+    @staticmethod
+    def backward(ctx: Context, *grads: Tensor) -> tuple:
+        return Cat.apply(*grads, dim=ctx.dim), None, None
+
+
+class Unbind(Function):
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, dim: int) -> tuple:
+        ctx.dim = dim
+        return tuple(np.moveaxis(x, dim, 0))
+
+    @staticmethod
+    def backward(ctx: Context, *grads: Tensor) -> tuple:
+        return Stack.apply(*grads, dim=ctx.dim), None
+
+
+class Pad(Function):
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, widths: tuple, value: float) -> np.ndarray:
+        ctx.crop = tuple(
+            slice(before, before + n) for (before, _), n in zip(widths, x.shape, strict=True)
+        )
+        return np.pad(x, widths, constant_values=value)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple:
+        return grad[ctx.crop], None, None
+
+
+def _joinable(op: str, tensors: Sequence[Tensor]) -> list[Tensor]:
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError(f"{op}: expected a non-empty sequence of tensors")
+    for t in tensors:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: expected Tensors, got {type(t).__name__}")
+    dtype = tensors[0].dtype
+    for t in tensors[1:]:
+        dtype = result_dtype(np.empty(1, dtype), t) if t.dtype != dtype else dtype
+    return [t if t.dtype == dtype else t.to(dtype) for t in tensors]
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along an existing dim; all other dims must match."""
+    tensors = _joinable("cat", tensors)
+    d = normalize_dim("cat", dim, tensors[0].ndim)
+    first = tensors[0].shape
+    for i, t in enumerate(tensors):
+        if t.ndim != len(first) or any(
+            n != m for k, (n, m) in enumerate(zip(t.shape, first, strict=True)) if k != d
+        ):
+            raise RuntimeError(
+                f"cat: sizes of tensors must match except in dim {d}: tensor 0 has shape {first} "
+                f"and tensor {i} has shape {t.shape}"
+            )
+    return Cat.apply(*tensors, dim=d)
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new dim."""
+    tensors = _joinable("stack", tensors)
+    d = normalize_dim("stack", dim, tensors[0].ndim + 1)
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(
+                f"stack: expects each tensor to be equal size, but got {tensors[0].shape} at "
+                f"entry 0 and {t.shape} at entry {i}"
+            )
+    return Stack.apply(*tensors, dim=d)
+
+
+def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """Pieces of size `split_size` (the last may be smaller), or of the given sizes."""
+    d = normalize_dim("split", dim, x.ndim)
+    length = x.shape[d]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        if size <= 0:
+            raise ValueError(f"split: split_size must be positive, got {size}")
+        sizes = [min(size, length - start) for start in range(0, length, size)] or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != length or any(s < 0 for s in sizes):
+            raise RuntimeError(f"split: sizes {sizes} do not add up to dim {d} of shape {x.shape}")
+    bounds = np.cumsum(sizes)[:-1].tolist()
+    return Split.apply(x, bounds, d)
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """At most `chunks` pieces of equal size ceil(n / chunks), as torch.chunk."""
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    length = x.shape[normalize_dim("chunk", dim, x.ndim)]
+    return split(x, max(-(-length // chunks), 1), dim)
+
+
+def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """The slices of x along dim, each without that dim."""
+    return Unbind.apply(x, normalize_dim("unbind", dim, x.ndim))
+
+
+def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
+    """Constant padding; `pad` = (left, right) for the last dim, then the one before, ..."""
+    if mode != "constant":
+        raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(f"pad: {pad} must have an even length of at most 2 * {x.ndim}")
+    if any(p < 0 for p in pad):
+        raise ValueError(f"pad: negative padding {pad} is not supported")
+    widths = [(0, 0)] * x.ndim
+    for k in range(len(pad) // 2):
+        widths[x.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
+    return Pad.apply(x, tuple(widths), value)

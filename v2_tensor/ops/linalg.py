@@ -1,0 +1,65 @@
+"""Matrix multiplication with torch's rules for 1-D, 2-D and batched operands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..broadcast import unbroadcast
+from ..dtypes import result_dtype
+from ..function import Context, Function
+from ..tensor import Tensor
+
+
+class MatMul(Function):
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(a, b)
+        return np.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple:
+        a, b = ctx.saved_tensors
+        a_needs, b_needs = ctx.needs_input_grad
+        if a.ndim == 2 and b.ndim == 2:  # C = AB: dA = dC Bᵀ, dB = Aᵀ dC
+            return (grad @ b.T if a_needs else None, a.T @ grad if b_needs else None)
+        # 1-D operands act as a row (a) or a column (b) that the result then drops
+        a2 = a if a.ndim > 1 else a.unsqueeze(0)
+        b2 = b if b.ndim > 1 else b.unsqueeze(-1)
+        g2 = grad
+        if a.ndim == 1:
+            g2 = g2.unsqueeze(-2 if b.ndim > 1 else 0)
+        if b.ndim == 1:
+            g2 = g2.unsqueeze(-1)
+        grad_a = grad_b = None
+        if a_needs:
+            grad_a = unbroadcast(g2 @ b2.mT, a2.shape).reshape(a.shape)
+        if b_needs:
+            grad_b = unbroadcast(a2.mT @ g2, b2.shape).reshape(b.shape)
+        return grad_a, grad_b
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    a = a if isinstance(a, Tensor) else Tensor(np.asarray(a))
+    b = b if isinstance(b, Tensor) else Tensor(np.asarray(b))
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(
+            f"matmul: both arguments need at least 1 dim, got shapes {a.shape} and {b.shape}"
+        )
+    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+        raise ValueError(
+            f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
+            f"({a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]})"
+        )
+    if a.ndim > 2 or b.ndim > 2:
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ValueError(
+                f"matmul: batch dims of shapes {a.shape} and {b.shape} cannot be broadcast"
+            ) from None
+    if a.dtype != b.dtype:
+        dtype = result_dtype(a, b)
+        a, b = a.to(dtype), b.to(dtype)
+    return MatMul.apply(a, b)

@@ -1,0 +1,255 @@
+"""Reductions over dims (sum, mean, max, var, logsumexp) and the softmax family."""
+
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+from ..function import Context, Function
+from ..tensor import Tensor
+from .dims import kept_shape, normalize_dim, normalize_dims
+from .indexing import scatter_into_zeros
+
+values_indices = namedtuple("values_indices", ["values", "indices"])
+
+
+def _spread(grad: Tensor, ctx: Context) -> Tensor:
+    """A reduction's output gradient, reshaped to keepdim form so it broadcasts over the input."""
+    return grad if ctx.keepdim else grad.reshape(ctx.kept)
+
+
+def _remember(ctx: Context, x: np.ndarray, dims: tuple[int, ...], keepdim: bool) -> None:
+    ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+    ctx.kept = kept_shape(x.shape, dims)
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, dims: tuple, keepdim: bool) -> np.ndarray:
+        _remember(ctx, x, dims, keepdim)
+        return np.sum(x, axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple:
+        return _spread(grad, ctx).expand(ctx.shape), None, None  # each input counted once
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, dims: tuple, keepdim: bool) -> np.ndarray:
+        _remember(ctx, x, dims, keepdim)
+        ctx.count = int(np.prod([x.shape[d] for d in dims]))
+        return np.mean(x, axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple:
+        return (_spread(grad, ctx) / ctx.count).expand(ctx.shape), None, None
+
+
+class Extreme(Function):
+    """max or min over dims (amax/amin, and max()/min() of the whole tensor): the gradient is
+    shared evenly among the elements that tie for the extreme, as in torch."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, dims: tuple, keepdim: bool, largest: bool):
+        _remember(ctx, x, dims, keepdim)
+        if x.size == 0:
+            raise RuntimeError(f"{'max' if largest else 'min'}: the tensor has no elements")
+        out = (np.amax if largest else np.amin)(x, axis=dims, keepdims=True)
+        ctx.save_for_backward(x == out)
+        return out if keepdim else out.reshape([n for i, n in enumerate(x.shape) if i not in dims])
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple:
+        (selected,) = ctx.saved_tensors
+        share = selected.data / selected.data.sum(axis=ctx.dims, keepdims=True)
+        return _spread(grad, ctx) * Tensor(share.astype(grad.dtype)), None, None, None
+
+
+class ExtremeAlongDim(Function):
+    """max(dim)/min(dim): values and the index of the (first) extreme; the gradient goes to
+    that index only, as in torch."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, dim: int, keepdim: bool, largest: bool):
+        _remember(ctx, x, (dim,), keepdim)
+        if x.shape[dim] == 0:
+            raise IndexError(f"max/min: dim {dim} of shape {x.shape} has no elements")
+        indices = (np.argmax if largest else np.argmin)(x, axis=dim, keepdims=True)
+        values = np.take_along_axis(x, indices, axis=dim)
+        ctx.dim, ctx.indices = dim, indices
+        if not keepdim:
+            values, indices = values.squeeze(dim), indices.squeeze(dim)
+        return values, indices.astype(np.int64)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor, _: Tensor) -> tuple:
+        grad_x = scatter_into_zeros(_spread(grad, ctx), ctx.dim, ctx.indices, ctx.shape)
+        return grad_x, None, None, None
+
+
+class Var(Function):
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, dims: tuple, correction: int, keepdim: bool):
+        _remember(ctx, x, dims, keepdim)
+        ctx.save_for_backward(x)
+        ctx.denominator = builtins.max(int(np.prod([x.shape[d] for d in dims])) - correction, 0)
+        return np.var(x, axis=dims, ddof=correction, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple:
+        (x,) = ctx.saved_tensors
+        centered = x - x.mean(ctx.dims, keepdim=True)
+        # d/dx_i of Σ(x_j - mean)² / (N - c) = 2 (x_i - mean) / (N - c)
+        return _spread(grad, ctx) * centered * (2.0 / ctx.denominator), None, None, None
+
+
+class LogSumExp(Function):
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, dims: tuple, keepdim: bool) -> np.ndarray:
+        _remember(ctx, x, dims, keepdim)
+        shift = _finite_max(x, dims)
+        out = np.log(np.sum(np.exp(x - shift), axis=dims, keepdims=True)) + shift
+        out = out if keepdim else out.reshape([n for i, n in enumerate(x.shape) if i not in dims])
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple:
+        x, out = ctx.saved_tensors
+        return _spread(grad, ctx) * (x - _spread(out, ctx)).exp(), None, None  # softmax
+
+
+class Softmax(Function):
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, dims: tuple) -> np.ndarray:
+        e = np.exp(x - _finite_max(x, dims))
+        out = e / np.sum(e, axis=dims, keepdims=True)
+        ctx.save_for_backward(out)
+        ctx.dims = dims
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple:
+        (out,) = ctx.saved_tensors
+        # ds_i/dx_j = s_i (δ_ij - s_j), so the vector-Jacobian product is s * (g - Σ g s)
+        return out * (grad - (grad * out).sum(ctx.dims, keepdim=True)), None
+
+
+class LogSoftmax(Function):
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, dims: tuple) -> np.ndarray:
+        shifted = x - _finite_max(x, dims)
+        out = shifted - np.log(np.sum(np.exp(shifted), axis=dims, keepdims=True))
+        ctx.save_for_backward(out)
+        ctx.dims = dims
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple:
+        (out,) = ctx.saved_tensors
+        # d(x_i - lse)/dx_j = δ_ij - softmax_j
+        return grad - out.exp() * grad.sum(ctx.dims, keepdim=True), None
+
+
+def _finite_max(x: np.ndarray, dims: tuple) -> np.ndarray:
+    """The max over dims (keepdim), with infinities replaced by 0 so x - max is never nan."""
+    shift = np.amax(x, axis=dims, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
+    return np.where(np.isfinite(shift), shift, 0).astype(x.dtype)
+
+
+def _require_float(op: str, x: Tensor) -> None:
+    if x.data.dtype.kind != "f":
+        raise RuntimeError(f"{op}: needs a floating point tensor, got {x.dtype}")
+
+
+def sum(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    return Sum.apply(x, normalize_dims("sum", dim, x.ndim), keepdim)
+
+
+def mean(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    _require_float("mean", x)
+    return Mean.apply(x, normalize_dims("mean", dim, x.ndim), keepdim)
+
+
+def amax(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    return Extreme.apply(x, normalize_dims("amax", dim, x.ndim), keepdim, True)
+
+
+def amin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    return Extreme.apply(x, normalize_dims("amin", dim, x.ndim), keepdim, False)
+
+
+def max(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """max() of all elements, or (values, indices) along `dim`, as torch.max."""
+    if dim is None:
+        return Extreme.apply(x, tuple(range(x.ndim)), False, True)
+    values, indices = ExtremeAlongDim.apply(x, normalize_dim("max", dim, x.ndim), keepdim, True)
+    return values_indices(values, indices)
+
+
+def min(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """min() of all elements, or (values, indices) along `dim`, as torch.min."""
+    if dim is None:
+        return Extreme.apply(x, tuple(range(x.ndim)), False, False)
+    values, indices = ExtremeAlongDim.apply(x, normalize_dim("min", dim, x.ndim), keepdim, False)
+    return values_indices(values, indices)
+
+
+def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    if dim is None:
+        return Tensor(np.asarray(np.argmax(x.data), dtype=np.int64))
+    d = normalize_dim("argmax", dim, x.ndim)
+    return Tensor(np.argmax(x.data, axis=d, keepdims=keepdim).astype(np.int64))
+
+
+def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    if dim is None:
+        return Tensor(np.asarray(np.argmin(x.data), dtype=np.int64))
+    d = normalize_dim("argmin", dim, x.ndim)
+    return Tensor(np.argmin(x.data, axis=d, keepdims=keepdim).astype(np.int64))
+
+
+def var(
+    x: Tensor,
+    dim: Any = None,
+    unbiased: bool = True,
+    keepdim: bool = False,
+    *,
+    correction: int | None = None,
+) -> Tensor:
+    """Variance with Bessel's correction by default (correction=1, i.e. unbiased=True)."""
+    _require_float("var", x)
+    if correction is None:
+        correction = 1 if unbiased else 0
+    return Var.apply(x, normalize_dims("var", dim, x.ndim), correction, keepdim)
+
+
+def std(
+    x: Tensor,
+    dim: Any = None,
+    unbiased: bool = True,
+    keepdim: bool = False,
+    *,
+    correction: int | None = None,
+) -> Tensor:
+    return var(x, dim, unbiased, keepdim, correction=correction).sqrt()
+
+
+def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+    """log Σ exp(x) over dim, computed as max + log Σ exp(x - max): no overflow."""
+    _require_float("logsumexp", x)
+    return LogSumExp.apply(x, normalize_dims("logsumexp", dim, x.ndim), keepdim)
+
+
+def softmax(x: Tensor, dim: Any) -> Tensor:
+    _require_float("softmax", x)
+    return Softmax.apply(x, normalize_dims("softmax", dim, x.ndim))
+
+
+def log_softmax(x: Tensor, dim: Any) -> Tensor:
+    _require_float("log_softmax", x)
+    return LogSoftmax.apply(x, normalize_dims("log_softmax", dim, x.ndim))
