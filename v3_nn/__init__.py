@@ -12,3 +12,4 @@ from .module import Module, Parameter
 # Layers: each `from .layers.<file> import ...` line below is added by the layer's author.
 from .layers.conv import Conv1d, Conv2d
 from .layers.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool1d, MaxPool2d
+from .layers.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
