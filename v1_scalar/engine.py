@@ -117,8 +117,8 @@ class Value:
         return _node(_sigmoid(self.data), self, None, "sigmoid")
 
     def softplus(self) -> Value:
-        x = self.data  # log(1 + e^x) = max(x, 0) + log(1 + e^-|x|), which cannot overflow
-        return _node(max(x, 0.0) + math.log1p(math.exp(-abs(x))), self, None, "softplus")
+        x = self.data  # log(1 + e^x), which is x to within 2e-9 above 20 (torch's threshold)
+        return _node(x if x > 20.0 else math.log1p(math.exp(x)), self, None, "softplus")
 
     def exp(self) -> Value:
         try:
@@ -218,7 +218,7 @@ _UNARY_DERIVATIVES = {
     "ReLU": lambda x, out: 1.0 if out > 0.0 else 0.0,
     "tanh": lambda x, out: 1.0 - out * out,
     "sigmoid": lambda x, out: out * (1.0 - out),
-    "softplus": lambda x, out: _sigmoid(x),
+    "softplus": lambda x, out: 1.0 if x > 20.0 else _sigmoid(x),
     "exp": lambda x, out: out,
     "log": lambda x, out: 1.0 / x,
     "sqrt": lambda x, out: 0.5 / out if out else math.inf,  # 1 / (2·sqrt(x))
