@@ -10,6 +10,14 @@ from .checkpoint import load, save
 from .module import Module, Parameter
 
 # Layers: each `from .layers.<file> import ...` line below is added by the layer's author.
+from .layers.activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .layers.containers import ModuleList, Sequential
+from .layers.dropout import Dropout
+from .layers.embedding import Embedding
+from .layers.flatten import Flatten
+from .layers.linear import Identity, Linear
+from .layers.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .layers.conv import Conv1d, Conv2d
 from .layers.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool1d, MaxPool2d
 from .layers.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase

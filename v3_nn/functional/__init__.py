@@ -4,5 +4,18 @@ Each family lives in its own module; its author adds the re-export line here.
 """
 
 # ruff: noqa: F401  (this file re-exports the public names)
+from .activation import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from .conv import conv1d, conv2d
+from .dropout import dropout
+from .linear import linear
+from .loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+)
+from .normalization import batch_norm, layer_norm
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool1d, max_pool2d
+from .sparse import embedding

@@ -1,0 +1,59 @@
+"""Linear and Identity, as torch.nn."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+import v2_tensor as vt
+from v2_tensor import Tensor
+
+from .. import init
+from ..functional.linear import linear
+from ..module import Module, Parameter
+
+
+class Identity(Module):
+    """Returns its input; takes (and ignores) any constructor arguments, as torch's does."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input
+
+
+class Linear(Module):
+    """y = x W^T + b with W of shape (out_features, in_features).
+
+    Initialised as torch does: kaiming_uniform_(a=sqrt(5)) on W, which is
+    U(-1/sqrt(in_features), 1/sqrt(in_features)), and the same bound for b.
+    """
+
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None
+    ) -> None:
+        super().__init__()
+        dtype = np.dtype(dtype or vt.float32)
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = Parameter(np.empty((out_features, in_features), dtype))
+        self.bias = Parameter(np.empty(out_features, dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1.0 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, "
+            f"bias={self.bias is not None}"
+        )
