@@ -76,7 +76,7 @@ class MLP(Module):
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
         for layer in self.layers:
-            x = layer(x)
+            x = layer([x] if isinstance(x, Value) else x)  # a width-1 layer hands on one Value
         return x
 
     def parameters(self) -> list[Value]:

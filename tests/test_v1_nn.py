@@ -1,0 +1,157 @@
+"""v1_scalar.nn and v1_scalar.optim: micrograd's behaviour, torch's gradients and updates."""
+
+import random
+
+import micrograd.engine
+import micrograd.nn
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from v1_scalar.engine import Value
+from v1_scalar.nn import MLP, Layer, Module, Neuron
+from v1_scalar.optim import SGD
+
+
+def torch_twin(model: MLP) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Each layer's (weight [nout, nin], bias [nout]) as float64 leaves."""
+    twin = []
+    for layer in model.layers:
+        w = [[wi.data for wi in n.w] for n in layer.neurons]
+        b = [n.b.data for n in layer.neurons]
+        twin.append(
+            (
+                torch.tensor(w, dtype=torch.float64, requires_grad=True),
+                torch.tensor(b, dtype=torch.float64, requires_grad=True),
+            )
+        )
+    return twin
+
+
+def torch_forward(twin, x: torch.Tensor) -> torch.Tensor:
+    for i, (w, b) in enumerate(twin):
+        x = x @ w.T + b
+        if i < len(twin) - 1:
+            x = torch.relu(x)
+    return x
+
+
+@given(
+    seed=st.integers(0, 2**16),
+    sizes=st.lists(st.integers(1, 5), min_size=1, max_size=3),
+    nin=st.integers(1, 4),
+)
+def test_mlp_parameter_gradients_match_torch(seed, sizes, nin):
+    random.seed(seed)
+    model = MLP(nin, sizes)
+    xs = np.random.default_rng(seed).normal(size=(6, nin))
+    outs = [model(list(row)) for row in xs]
+    outs = [o if isinstance(o, list) else [o] for o in outs]
+    loss = sum(((o - 0.3) ** 2).tanh() for row in outs for o in row)
+    loss.backward()
+
+    twin = torch_twin(model)
+    loss_t = ((torch_forward(twin, torch.tensor(xs)) - 0.3) ** 2).tanh().sum()
+    loss_t.backward()
+    assert loss.data == pytest.approx(loss_t.item(), rel=1e-12, abs=1e-12)
+    for layer, (w, b) in zip(model.layers, twin, strict=True):
+        grad_w = [[wi.grad for wi in n.w] for n in layer.neurons]
+        grad_b = [n.b.grad for n in layer.neurons]
+        np.testing.assert_allclose(grad_w, w.grad.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(grad_b, b.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_same_seed_gives_micrograds_network_and_reprs():
+    random.seed(7)
+    ours = MLP(3, [4, 2, 1])
+    random.seed(7)
+    theirs = micrograd.nn.MLP(3, [4, 2, 1])
+    assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
+    assert repr(ours) == repr(theirs)
+    assert repr(ours.layers[0].neurons[0]) == "ReLUNeuron(3)"
+    assert repr(ours.layers[-1]) == "Layer of [LinearNeuron(2)]"
+    assert len(MLP(2, [16, 16, 1]).parameters()) == 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1
+
+
+def demo_step(Value, MLP, seed=3):
+    """micrograd's demo, verbatim in its use of the API: one full-batch hinge-loss step."""
+    random.seed(seed)
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(20, 2))
+    y = np.where(X[:, 0] * X[:, 1] > 0, 1, -1)
+    model = MLP(2, [8, 8, 1])
+    inputs = [list(map(Value, xrow)) for xrow in X]
+    scores = list(map(model, inputs))
+    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores, strict=True)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = 1e-4 * sum(p * p for p in model.parameters())
+    total_loss = data_loss + reg_loss
+    model.zero_grad()
+    total_loss.backward()
+    grads = [p.grad for p in model.parameters()]
+    for p in model.parameters():
+        p.data -= 0.5 * p.grad
+    return total_loss.data, grads, [p.data for p in model.parameters()]
+
+
+def test_micrograd_demo_code_runs_unchanged_with_the_same_numbers():
+    loss, grads, params = demo_step(Value, MLP)
+    loss_m, grads_m, params_m = demo_step(micrograd.engine.Value, micrograd.nn.MLP)
+    assert loss == pytest.approx(loss_m, rel=1e-12)
+    np.testing.assert_allclose(grads, grads_m, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(params, params_m, rtol=1e-12, atol=1e-14)
+    assert any(g != 0 for g in grads)
+
+
+def test_layer_returns_a_single_output_unwrapped_and_zero_grad_resets():
+    random.seed(0)
+    layer, single = Layer(2, 3), Layer(2, 1, nonlin=False)
+    assert len(layer([1.0, 2.0])) == 3 and isinstance(single([1.0, 2.0]), Value)
+    out = single([1.0, 2.0])
+    out.backward()
+    assert [p.grad for p in single.parameters()] == [1.0, 2.0, 1.0]
+    single.zero_grad()
+    assert all(p.grad == 0.0 for p in single.parameters())
+    assert Module().parameters() == []
+
+
+def test_bad_sizes_and_inputs_are_clear_errors():
+    with pytest.raises(ValueError, match="Neuron: expected 3 inputs, got 2"):
+        Neuron(3)([1.0, 2.0])
+    with pytest.raises(ValueError, match="Neuron: nin must be a positive int, got 0"):
+        Neuron(0)
+    with pytest.raises(ValueError, match="Layer: nout must be a positive int, got -1"):
+        Layer(2, -1)
+    with pytest.raises(ValueError, match="MLP: nouts must list at least one layer size"):
+        MLP(2, [])
+    with pytest.raises(ValueError, match="Neuron: nin must be a positive int, got 2.5"):
+        MLP(2.5, [1])
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"lr": 0.1}, {"lr": 0.05, "momentum": 0.9}, {"lr": 0.1, "weight_decay": 0.01}]
+)
+def test_sgd_matches_torch_optim_sgd(kwargs):
+    start = [0.5, -1.2, 2.0]
+    ours = [Value(x) for x in start]
+    theirs = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    opt, opt_t = SGD(ours, **kwargs), torch.optim.SGD([theirs], **kwargs)
+    for _ in range(5):
+        opt.zero_grad()
+        opt_t.zero_grad()
+        (ours[0] * ours[1] + ours[2] ** 2 + ours[1].tanh()).backward()
+        (theirs[0] * theirs[1] + theirs[2] ** 2 + theirs[1].tanh()).backward()
+        opt.step()
+        opt_t.step()
+    np.testing.assert_allclose([p.data for p in ours], theirs.detach().numpy(), rtol=1e-12)
+
+
+def test_sgd_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="SGD: got an empty parameter list"):
+        SGD([])
+    with pytest.raises(ValueError, match="SGD: lr must be >= 0, got -0.1"):
+        SGD([Value(1.0)], lr=-0.1)
+    with pytest.raises(TypeError, match="SGD: parameters must be Values, got 1.0"):
+        SGD([1.0])
