@@ -192,10 +192,10 @@ def topological_order(root: Value) -> list[Value]:
             continue
         push(node)
         push(None)
-        if x not in visited:
-            push(x)
         if y is not None and y not in visited:
             push(y)
+        if x not in visited:  # pushed last, so x's inputs are listed before y's
+            push(x)
     return order
 
 
