@@ -31,7 +31,8 @@ def _weight_gradients(dpre_x, x, dpre_h, h_prev):
 
 
 def _input_projection(x, w_ih, bias):
-    pre_x = x @ w_ih.T
+    # np.dot on 2-D keeps BLAS even when the input size is 1 (matmul then takes a slow loop)
+    pre_x = np.dot(x.reshape(-1, x.shape[-1]), w_ih.T).reshape(x.shape[:-1] + w_ih.shape[:1])
     if bias is not None:
         pre_x += bias
     return pre_x
@@ -98,7 +99,7 @@ def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh):
         np.tanh(gate, out=gate)
         gate *= scale
         gate += shift
-        i, f, g, o = np.split(gate, 4, axis=1)
+        i, f, g, o = (gate[:, k * hidden : (k + 1) * hidden] for k in range(4))
         c = np.add(f * c, i * g, out=cs[t])
         h = np.multiply(o, np.tanh(c, out=tanh_cs[t]), out=hs[t])
     cache = (x, h0, c0, w_ih, w_hh, b_ih is not None, gates, cs, tanh_cs, hs)
