@@ -1,0 +1,39 @@
+"""v1_scalar.walkthrough: the published figures of the 1-1-1 network, by hand and by engine."""
+
+import shutil
+
+import pytest
+
+from v1_scalar import walkthrough
+
+PUBLISHED = {"L": 0.7603, "w2": -0.5857, "b2": -0.5325, "w1": 0.3195, "b1": 0.1597}
+
+
+def test_published_figures():
+    result = walkthrough.walkthrough(lr=0.1)
+    assert round(result.forward["L"], 4) == PUBLISHED["L"]
+    assert round(result.loss.data, 4) == PUBLISHED["L"]
+    for name in ("w1", "b1", "w2", "b2"):
+        assert round(result.grads_by_hand[name], 4) == PUBLISHED[name]
+        assert result.grads_by_engine[name] == pytest.approx(result.grads_by_hand[name], rel=1e-12)
+    assert round(result.updated["w2"], 4) == -0.2414
+    assert result.loss_after_step < result.forward["L"]
+    assert result.forward["z1"] == pytest.approx(1.1) and result.forward["z2"] == pytest.approx(
+        -0.13
+    )
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_script_prints_every_step_and_draws_the_graph(tmp_path, capsys):
+    walkthrough.main(["--graph", str(tmp_path / "walk.svg")])
+    out = capsys.readouterr().out
+    for line in (
+        "L  = -(y·log p + (1-y)·log(1-p)) = 0.7603",
+        "dL/dw2 = dL/dz2 · h",
+        "-0.5325 · +1.1000 = -0.5857",
+        "w2 = -0.3000 - 0.1 · (-0.5857) = -0.2414",
+    ):
+        assert line in out
+    assert "DISAGREE" not in out and out.count("agree") == 4
+    svg = (tmp_path / "walk.svg").read_text()
+    assert ">w2<" in svg and ">sigmoid<" in svg
