@@ -1,0 +1,79 @@
+"""train_lstm: a tiny run learns, writes its files; a user's CSV gets clear errors."""
+
+import json
+
+import numpy as np
+import pytest
+
+from v3_nn import train_lstm
+
+
+def test_train_lstm_smoke(tmp_path):
+    metrics = train_lstm.main(
+        ["--epochs", "8", "--hidden", "8", "--window", "12", "--out", str(tmp_path)]
+    )
+    saved = json.loads((tmp_path / "metrics.json").read_text())
+    assert saved == json.loads(json.dumps(metrics))
+    assert {"lstm_mse", "naive_mse"} <= set(saved)
+    assert saved["final_epoch_loss"] < 0.5 * saved["first_epoch_loss"]
+    assert saved["n_train"] == 288 and saved["n_test"] == 72
+    assert np.isfinite(saved["lstm_mse"]) and saved["naive_mse"] > 0
+    rows = (tmp_path / "predictions.csv").read_text().splitlines()
+    assert rows[0] == "month,true,lstm,naive" and len(rows) == 1 + 72
+    assert (tmp_path / "forecast.png").stat().st_size > 0
+
+
+def test_synthetic_series_has_the_documented_shape():
+    series = train_lstm.synthetic_sales()
+    assert series.shape == (360,)
+    assert 60 < series.min() < 80 and 150 < series.max() < 170
+
+
+def test_scaler_is_fitted_on_the_training_part_only(tmp_path):
+    metrics = train_lstm.main(["--epochs", "1", "--hidden", "4", "--out", str(tmp_path)])
+    train_part = train_lstm.synthetic_sales()[:288]
+    assert metrics["scaler_mean"] == pytest.approx(train_part.mean())
+    assert metrics["scaler_std"] == pytest.approx(train_part.std())
+
+
+def test_runs_on_a_user_csv(tmp_path):
+    t = np.arange(80)
+    values = 50 + 10 * np.sin(2 * np.pi * t / 12)
+    path = tmp_path / "sales.csv"
+    path.write_text("month,units\n" + "\n".join(f"{i},{v}" for i, v in zip(t, values, strict=True)))
+    metrics = train_lstm.main(
+        [
+            "--csv",
+            str(path),
+            "--column",
+            "units",
+            "--window",
+            "6",
+            "--epochs",
+            "2",
+            "--hidden",
+            "4",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
+    assert metrics["n_train"] == 64 and metrics["n_test"] == 16
+    assert metrics["source"].endswith("sales.csv:units")
+
+
+@pytest.mark.parametrize(
+    "content, column, message",
+    [
+        (None, "units", "no such file"),
+        ("month,units\n1,3\n", "sales", "'sales' is not a column"),
+        ("units\n" + "1\n" * 20 + "many\n" + "2\n" * 30, "units", "non-numeric value 'many'"),
+        ("units\n" + "1.5\n" * 40, "units", "too short for --window 30"),
+    ],
+)
+def test_user_csv_errors(tmp_path, capsys, content, column, message):
+    path = tmp_path / "series.csv"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(SystemExit):
+        train_lstm.main(["--csv", str(path), "--column", column, "--out", str(tmp_path)])
+    assert message in capsys.readouterr().err
