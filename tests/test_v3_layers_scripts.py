@@ -1,0 +1,102 @@
+"""Smoke tests of train_mlp, predict, save_sample and train_xor with tiny settings."""
+
+import json
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
+
+from v3_nn import predict, save_sample, train_mlp, train_xor
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_blas_thread():
+    # Matrices this small are fastest on one thread, and far slower on a busy shared CPU
+    # when OpenBLAS spins up a thread per core.
+    with threadpool_limits(limits=1):
+        yield
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, one_blas_thread):
+    """A checkpoint from 3 epochs on the offline 8x8 digits, and its metrics."""
+    folder = tmp_path_factory.mktemp("mnist")
+    checkpoint = folder / "mlp.npz"
+    argv = ["--source", "digits", "--epochs", "3", "--quiet", "--out", str(folder)]
+    metrics = train_mlp.main([*argv, "--checkpoint", str(checkpoint)])
+    return folder, checkpoint, metrics
+
+
+def test_train_mlp_learns_and_writes_metrics_plot_and_checkpoint(trained):
+    folder, checkpoint, metrics = trained
+    assert metrics["epoch"] == [1, 2, 3]
+    assert metrics["train_loss"][-1] < 0.5 * metrics["train_loss"][0]
+    assert metrics["test_loss"][-1] < metrics["test_loss"][0]
+    assert metrics["test_accuracy"][-1] > 0.85  # chance is 0.10
+    assert json.loads((folder / "metrics.json").read_text()) == metrics
+    rows = (folder / "metrics.csv").read_text().splitlines()
+    assert rows[0] == "epoch,train_loss,test_loss,test_accuracy" and len(rows) == 4
+    assert (folder / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert checkpoint.is_file()
+
+
+def test_predict_by_index_prints_the_distribution(trained, capsys):
+    _, checkpoint, _ = trained
+    probs = predict.main(["--index", "5", "--checkpoint", str(checkpoint)])
+    assert probs.shape == (10,) and abs(probs.sum() - 1) < 1e-5
+    out = capsys.readouterr().out
+    assert f"predicted digit: {probs.argmax()}" in out and "true label:" in out
+    assert out.count("\n  ") == 10
+
+
+def test_save_sample_then_predict_image_gives_the_same_answer(trained, tmp_path, capsys):
+    _, checkpoint, _ = trained
+    for index in (0, 7, 42):
+        by_index = predict.main(["--index", str(index), "--checkpoint", str(checkpoint)])
+        for scale in (1, 4):
+            png = tmp_path / f"digit_{index}_{scale}.png"
+            save_sample.main(
+                [
+                    "--index",
+                    str(index),
+                    "--checkpoint",
+                    str(checkpoint),
+                    "--output",
+                    str(png),
+                    "--scale",
+                    str(scale),
+                ]
+            )
+            by_image = predict.main(["--image-path", str(png), "--checkpoint", str(checkpoint)])
+            assert by_image.argmax() == by_index.argmax()
+            np.testing.assert_allclose(by_image, by_index, atol=1e-2)  # 8-bit pixels
+
+
+def test_predict_errors_are_clear(trained, tmp_path):
+    _, checkpoint, _ = trained
+    with pytest.raises(SystemExit, match="no checkpoint at .*python -m v3_nn.train_mlp"):
+        predict.main(["--index", "0", "--checkpoint", str(tmp_path / "none.npz")])
+    with pytest.raises(SystemExit, match="no image file at"):
+        predict.main(["--image-path", str(tmp_path / "none.png"), "--checkpoint", str(checkpoint)])
+    garbage = tmp_path / "garbage.png"
+    garbage.write_bytes(b"not an image at all")
+    with pytest.raises(SystemExit, match="cannot read .*garbage.png as an image"):
+        predict.main(["--image-path", str(garbage), "--checkpoint", str(checkpoint)])
+    with pytest.raises(SystemExit, match="--index 100000 is out of range for 359 test digits"):
+        predict.main(["--index", "100000", "--checkpoint", str(checkpoint)])
+
+
+def test_train_xor_fits_the_four_points(tmp_path, capsys):
+    metrics = train_xor.main(["--steps", "300", "--quiet", "--out", str(tmp_path)])
+    assert metrics["loss"][-1] < 0.05 < metrics["loss"][0]
+    np.testing.assert_array_equal(np.round(metrics["predictions"]), [0, 1, 1, 0])
+    assert "1 xor 1 = 0" in capsys.readouterr().out
+    assert json.loads((tmp_path / "metrics.json").read_text())["targets"] == [0, 1, 1, 0]
+
+
+@pytest.mark.parametrize("script", [train_mlp, predict, save_sample, train_xor])
+def test_scripts_have_help_and_a_seed(script, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        script.main(["--help"])
+    assert exit_info.value.code == 0
+    assert "--seed" in capsys.readouterr().out
