@@ -1,0 +1,219 @@
+"""Scaled dot-product attention, as torch.nn.functional.scaled_dot_product_attention.
+
+    Attention(Q, K, V) = softmax(Q Kᵀ · scale + B) V,    scale = 1/√d by default
+
+B is the additive bias built from the masks: 0 where a query may look at a key, -inf where
+it may not (a boolean mask, a causal mask or a padding mask), or any float values the caller
+adds. The whole of it is one fused op with a hand-written backward (M is the dropout
+multiplier, 0 or 1/(1-p); dW the gradient arriving at the returned weights W = P ⊙ M):
+
+    S = Q Kᵀ · scale + B      P = softmax(S)      W = P ⊙ M      O = W V
+    dV = Wᵀ dO    dP = (dO Vᵀ + dW) ⊙ M    dS = P ⊙ (dP - rowsum(dP ⊙ P))
+    dQ = dS K · scale    dK = dSᵀ Q · scale    dB = dS
+
+A row whose keys are all masked gets zero weights, zero output and zero gradient, as torch's
+CPU kernel does, never NaN.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import v2_tensor as vt
+from v2_tensor.autograd import Function, once_differentiable
+
+# ---------------------------------------------------------------- NumPy kernels
+
+
+def _softmax_rows(scores: np.ndarray) -> np.ndarray:
+    """softmax over the last axis; rows that are all -inf give zeros instead of NaN."""
+    row_max = scores.max(axis=-1, keepdims=True)
+    row_max[~np.isfinite(row_max)] = 0.0
+    e = np.exp(scores - row_max)
+    total = e.sum(axis=-1, keepdims=True)
+    total[total == 0] = 1.0
+    return e / total
+
+
+def _sum_to(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum a broadcast gradient back down to `shape`."""
+    lead = grad.ndim - len(shape)
+    grad = grad.sum(axis=tuple(range(lead))) if lead else grad
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    return grad.sum(axis=axes, keepdims=True) if axes else grad
+
+
+class _Attention(Function):
+    """(q, k, v, bias) -> (output, weights); `keep` is the dropout multiplier (0 or 1/(1-p))."""
+
+    @staticmethod
+    def forward(ctx, q, k, v, bias, scale, keep):
+        scores = (q @ np.swapaxes(k, -1, -2)) * scale
+        if bias is not None:
+            scores = scores + bias  # bias may broadcast to more batch dims
+        p = _softmax_rows(scores)
+        dropped = p if keep is None else p * keep
+        ctx.save_for_backward(q, k, v, p, dropped)
+        ctx.scale, ctx.keep = scale, keep
+        ctx.bias_shape = None if bias is None else (bias.shape, bias.dtype)
+        return dropped @ v, dropped
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_out, grad_weights):
+        q, k, v, p, dropped = (t.data for t in ctx.saved_tensors)
+        need_q, need_k, need_v, need_bias = ctx.needs_input_grad[:4]
+        grad_out, grad_weights = grad_out.data, grad_weights.data
+        dv = _sum_to(np.swapaxes(dropped, -1, -2) @ grad_out, v.shape) if need_v else None
+        dp = grad_out @ np.swapaxes(v, -1, -2) + grad_weights
+        if ctx.keep is not None:
+            dp *= ctx.keep
+        ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True))  # softmax' = diag(p) - p pᵀ
+        dq = _sum_to((ds @ k) * ctx.scale, q.shape) if need_q else None
+        dk = _sum_to((np.swapaxes(ds, -1, -2) @ q) * ctx.scale, k.shape) if need_k else None
+        dbias = None
+        if need_bias:
+            shape, dtype = ctx.bias_shape
+            dbias = _sum_to(ds, shape).astype(dtype, copy=False)
+        return dq, dk, dv, dbias, None, None
+
+
+# ---------------------------------------------------------------- public functions
+
+
+def _as_tensor(x: vt.Tensor | np.ndarray) -> vt.Tensor:
+    return x if isinstance(x, vt.Tensor) else vt.Tensor(np.asarray(x))
+
+
+def attention(
+    query: vt.Tensor,
+    key: vt.Tensor,
+    value: vt.Tensor,
+    bias: vt.Tensor | None = None,
+    dropout_p: float = 0.0,
+    scale: float | None = None,
+) -> tuple[vt.Tensor, vt.Tensor]:
+    """softmax(Q Kᵀ · scale + bias) V and the (dropped-out) weights, both differentiable.
+
+    The core that scaled_dot_product_attention and MultiheadAttention share. Batch dims of
+    query, key, value and bias broadcast; bias is additive (-inf to mask a key).
+    """
+    _check_qkv(query, key, value)
+    L, S = query.shape[-2], key.shape[-2]
+    batch = _broadcast_batch(query, key, value)
+    if bias is not None:
+        if bias.ndim < 2 or _broadcasts(bias.shape[-2:], (L, S)) is None:
+            raise RuntimeError(
+                f"scaled_dot_product_attention: attn_mask of shape {tuple(bias.shape)} does not "
+                f"broadcast to the attention weights' ({L}, {S})"
+            )
+        batch = _broadcasts(batch, bias.shape[:-2])
+        if batch is None:
+            raise RuntimeError(
+                f"scaled_dot_product_attention: attn_mask of shape {tuple(bias.shape)} does not "
+                f"broadcast over the batch dims of query {tuple(query.shape)}"
+            )
+    if not 0.0 <= dropout_p <= 1.0:
+        raise RuntimeError(
+            f"scaled_dot_product_attention: dropout probability has to be between 0 and 1, "
+            f"but got {dropout_p}"
+        )
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    keep = None
+    if dropout_p > 0.0:
+        kept = vt.random.generator().random((*batch, L, S)) >= dropout_p
+        keep = kept / (1.0 - dropout_p) if dropout_p < 1.0 else np.zeros_like(kept, float)
+        keep = keep.astype(query.dtype)
+    return _Attention.apply(query, key, value, bias, scale, keep)
+
+
+def scaled_dot_product_attention(
+    query: vt.Tensor,
+    key: vt.Tensor,
+    value: vt.Tensor,
+    attn_mask: vt.Tensor | np.ndarray | None = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+) -> vt.Tensor:
+    """torch.nn.functional.scaled_dot_product_attention: (..., L, E) x (..., S, E) x (..., S, Ev).
+
+    attn_mask: bool (True = may attend) or float (added to the scores), broadcastable to
+    (..., L, S). is_causal: query i sees keys j <= i (top-left aligned, as torch).
+    """
+    _check_qkv(query, key, value)
+    if attn_mask is not None and is_causal:
+        raise RuntimeError(
+            "scaled_dot_product_attention: explicit attn_mask should not be set when is_causal=True"
+        )
+    L, S = query.shape[-2], key.shape[-2]
+    if is_causal:
+        bias = _bias_where(~np.tri(L, S, dtype=bool), query.dtype)
+    elif attn_mask is None:
+        bias = None
+    else:
+        attn_mask = _as_tensor(attn_mask)
+        if attn_mask.dtype == np.bool_:
+            bias = _bias_where(~attn_mask.data, query.dtype)
+        elif np.issubdtype(attn_mask.dtype, np.floating):
+            bias = attn_mask
+        else:
+            raise RuntimeError(
+                "scaled_dot_product_attention: attn_mask must be bool or floating point, "
+                f"got {attn_mask.dtype}"
+            )
+    output, _ = attention(query, key, value, bias, dropout_p, scale)
+    return output
+
+
+def _bias_where(masked_out: np.ndarray, dtype: np.dtype) -> vt.Tensor:
+    """The additive bias of a boolean mask: -inf where masked out, 0 elsewhere."""
+    return vt.Tensor(np.where(masked_out, -np.inf, 0.0).astype(dtype))
+
+
+def _broadcasts(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
+    try:
+        return np.broadcast_shapes(tuple(a), tuple(b))
+    except ValueError:
+        return None
+
+
+def _broadcast_batch(query: vt.Tensor, key: vt.Tensor, value: vt.Tensor) -> tuple[int, ...]:
+    batch = _broadcasts(query.shape[:-2], key.shape[:-2])
+    batch = None if batch is None else _broadcasts(batch, value.shape[:-2])
+    if batch is None:
+        raise RuntimeError(
+            "scaled_dot_product_attention: batch dims of query "
+            f"{tuple(query.shape)}, key {tuple(key.shape)} and value {tuple(value.shape)} "
+            "do not broadcast"
+        )
+    return batch
+
+
+def _check_qkv(query: vt.Tensor, key: vt.Tensor, value: vt.Tensor) -> None:
+    shapes = f"query {tuple(query.shape)}, key {tuple(key.shape)}, value {tuple(value.shape)}"
+    if min(query.ndim, key.ndim, value.ndim) < 2:
+        raise RuntimeError(
+            f"scaled_dot_product_attention: expected query, key and value to be at least 2-D, "
+            f"got {shapes}"
+        )
+    if not query.dtype == key.dtype == value.dtype:
+        raise RuntimeError(
+            "scaled_dot_product_attention: expected query, key and value to have the same dtype, "
+            f"got {query.dtype}, {key.dtype} and {value.dtype}"
+        )
+    if not np.issubdtype(query.dtype, np.floating):
+        raise RuntimeError(
+            f"scaled_dot_product_attention: expected floating point inputs, got {query.dtype}"
+        )
+    if query.shape[-1] != key.shape[-1]:
+        raise RuntimeError(
+            f"scaled_dot_product_attention: query and key must share their last dim, got {shapes}"
+        )
+    if key.shape[-2] != value.shape[-2]:
+        raise RuntimeError(
+            "scaled_dot_product_attention: key and value must have the same sequence length, "
+            f"got {shapes}"
+        )
