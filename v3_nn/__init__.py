@@ -21,3 +21,5 @@ from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss,
 from .layers.conv import Conv1d, Conv2d
 from .layers.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool1d, MaxPool2d
 from .layers.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from .layers.attention import MultiheadAttention
+from .layers.transformer import PositionalEncoding, TransformerEncoder, TransformerEncoderLayer

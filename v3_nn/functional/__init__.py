@@ -5,6 +5,7 @@ Each family lives in its own module; its author adds the re-export line here.
 
 # ruff: noqa: F401  (this file re-exports the public names)
 from .activation import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from .attention import attention, scaled_dot_product_attention
 from .conv import conv1d, conv2d
 from .dropout import dropout
 from .linear import linear
