@@ -101,7 +101,7 @@ def fit(x: np.ndarray, y: np.ndarray, loss_fn, lr: float, epochs: int, desc: str
         bias.data -= lr * bias.grad.data
         losses.append(loss.item())
         if epoch % 100 == 0:
-            progress.set_postfix(loss=f"{losses[-1]:.4g}")
+            progress.set_postfix(loss=f"{losses[-1]:.4g}", refresh=False)
     return Fit(weight.data.copy(), float(bias.data), losses, loss)
 
 
