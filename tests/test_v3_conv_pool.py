@@ -69,6 +69,21 @@ def test_max_pool_return_indices_match_torch(dims):
     np.testing.assert_array_equal(indices.data, indices_torch.numpy())
 
 
+def test_max_pool_propagates_nan_like_torch():
+    x = np.random.default_rng(0).standard_normal((1, 2, 4, 6))
+    x[0, 0, 0, 1] = x[0, 0, 1, 0] = x[0, 1, 2, 3] = np.nan  # two NaNs share a window
+    ours, theirs = vt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (y, indices), (y_torch, indices_torch) = (
+        max_pool2d(ours, 2, return_indices=True),
+        torch.nn.functional.max_pool2d(theirs, 2, return_indices=True),
+    )
+    np.testing.assert_array_equal(y.data, y_torch.detach().numpy())
+    np.testing.assert_array_equal(indices.data, indices_torch.numpy())
+    y.sum().backward()
+    y_torch.sum().backward()
+    np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
+
+
 def test_max_pool_gradient_goes_to_the_first_maximum_of_a_tie():
     x = vt.tensor(np.ones((1, 1, 2, 2)), requires_grad=True)
     max_pool2d(x, 2).sum().backward()

@@ -13,7 +13,7 @@ the input window it came from, one kernel offset (i, j) at a time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -58,22 +58,28 @@ def sliding_windows(xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair) 
     return sliding_window_view(xp, span, axis=(-2, -1))[:, :, ::sh, ::sw, ::dh, ::dw]
 
 
+def kernel_offsets(
+    kernel: Pair, stride: Pair, dilation: Pair, out: Pair
+) -> Iterator[tuple[int, int, tuple]]:
+    """(i, j, grid) per kernel offset: grid indexes x_pad[.., i*d_h + s_h*h, j*d_w + s_w*w]."""
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out
+    for i in range(kh):
+        rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
+        for j in range(kw):
+            yield i, j, (..., rows, slice(j * dw, j * dw + sw * (wo - 1) + 1, sw))
+
+
 def add_windows(
     window_grad: np.ndarray, padded_shape: tuple[int, ...], stride: Pair, dilation: Pair
 ) -> np.ndarray:
     """col2im: adjoint of sliding_windows, window_grad laid out (N, C, kh, kw, Ho, Wo).
 
-    Each kernel offset (i, j) touches the strided grid x_pad[.., i*d_h + s_h*h, j*d_w + s_w*w],
-    so one slice-add per offset accumulates every window, overlapping ones included.
+    One slice-add per kernel offset accumulates every window, overlapping ones included.
     """
-    kh, kw, ho, wo = window_grad.shape[2:]
-    (sh, sw), (dh, dw) = stride, dilation
+    kernel, out = window_grad.shape[2:4], window_grad.shape[4:]
     grad = np.zeros(padded_shape, window_grad.dtype)
-    for i in range(kh):
-        rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
-        for j in range(kw):
-            cols = slice(j * dw, j * dw + sw * (wo - 1) + 1, sw)
-            grad[:, :, rows, cols] += window_grad[:, :, i, j]
+    for i, j, grid in kernel_offsets(kernel, stride, dilation, out):
+        grad[grid] += window_grad[:, :, i, j]
     return grad
 
 

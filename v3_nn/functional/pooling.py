@@ -18,10 +18,9 @@ from .conv import (
     Padding4,
     Pair,
     SeparableMap2dFunction,
-    add_windows,
     as_tuple,
+    kernel_offsets,
     pad_spatial,
-    sliding_windows,
     unpad_spatial,
 )
 
@@ -49,15 +48,25 @@ def _pool_padding(
 
 
 class MaxPool2dFunction(Function):
-    """(y, argmax): the max of each window of the input padded with -inf, and its offset in it."""
+    """(y, argmax): the max of each window of the input padded with -inf, and its offset in it.
+
+    A running max over the kernel offsets, with torch's rule: a later value takes over if it
+    is larger or NaN, so ties go to the first maximum in the window and NaN propagates.
+    """
 
     @staticmethod
-    def forward(ctx, x, kernel: Pair, stride: Pair, padding: Padding4, dilation: Pair):
+    def forward(ctx, x, kernel: Pair, stride: Pair, padding: Padding4, dilation: Pair, out: Pair):
         xp = pad_spatial(x, padding, -np.inf)
-        windows = sliding_windows(xp, kernel, stride, dilation)  # (N, C, Ho, Wo, kh, kw)
-        flat = windows.reshape(*windows.shape[:4], -1)
-        argmax = flat.argmax(-1)  # the first maximum wins ties and NaN propagates, as in torch
-        y = np.take_along_axis(flat, argmax[..., None], -1)[..., 0]
+        offsets = kernel_offsets(kernel, stride, dilation, out)
+        _, _, first = next(offsets)
+        y = xp[first].copy()
+        argmax = np.zeros(y.shape, np.min_scalar_type(kernel[0] * kernel[1] - 1))
+        for k, (_, _, grid) in enumerate(offsets, start=1):
+            candidate = xp[grid]
+            takes_over = (candidate > y) | np.isnan(candidate)
+            np.maximum(y, candidate, out=y)  # NaN-propagating, like the rule above
+            # k exceeds every earlier offset, so this sets argmax = k exactly where taken over
+            np.maximum(argmax, takes_over * argmax.dtype.type(k), out=argmax)
         ctx.save_for_backward(argmax)
         ctx.geometry = (x.shape, xp.shape, kernel, stride, padding, dilation)
         return y, argmax
@@ -68,14 +77,12 @@ class MaxPool2dFunction(Function):
         (argmax,) = (t.data for t in ctx.saved_tensors)
         x_shape, padded_shape, kernel, stride, padding, dilation = ctx.geometry
         dy = grad_y.data
-        n, c, ho, wo = dy.shape
-        # dx_pad[window position k] += dy where k is the window's argmax
-        offsets = np.arange(kernel[0] * kernel[1]).reshape(-1, 1, 1)
-        is_max = argmax[:, :, None] == offsets  # (N, C, kh*kw, Ho, Wo)
-        window_grad = np.where(is_max, dy[:, :, None], dy.dtype.type(0))
-        window_grad = window_grad.reshape(n, c, *kernel, ho, wo)
-        grad_xp = add_windows(window_grad, padded_shape, stride, dilation)
-        return unpad_spatial(grad_xp, padding, x_shape[2:]), None, None, None, None
+        finite = np.isfinite(dy).all()  # else route with where: 0 * inf would be NaN
+        grad_xp = np.zeros(padded_shape, dy.dtype)
+        for k, (_, _, grid) in enumerate(kernel_offsets(kernel, stride, dilation, dy.shape[2:])):
+            is_max = argmax == k  # dy goes to the argmax of its window only
+            grad_xp[grid] += dy * is_max if finite else np.where(is_max, dy, dy.dtype.type(0))
+        return unpad_spatial(grad_xp, padding, x_shape[2:]), None, None, None, None, None
 
 
 def _window_counts(size: int, out: int, kernel: int, stride: int, pad: int) -> tuple:
@@ -91,18 +98,20 @@ class AvgPool2dFunction(Function):
     @staticmethod
     def forward(ctx, x, kernel: Pair, stride: Pair, padding: Padding4, divisor: np.ndarray):
         xp = pad_spatial(x, padding)
-        windows = sliding_windows(xp, kernel, stride, (1, 1))
+        y = np.zeros((*x.shape[:2], *divisor.shape), x.dtype)
+        for _, _, grid in kernel_offsets(kernel, stride, (1, 1), divisor.shape):
+            y += xp[grid]
         ctx.geometry = (x.shape, xp.shape, kernel, stride, padding, divisor)
-        return windows.sum((-2, -1)) / divisor
+        return y / divisor
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_y):
         x_shape, padded_shape, kernel, stride, padding, divisor = ctx.geometry
         share = grad_y.data / divisor
-        n, c, ho, wo = share.shape
-        window_grad = np.broadcast_to(share[:, :, None, None], (n, c, *kernel, ho, wo))
-        grad_xp = add_windows(window_grad, padded_shape, stride, (1, 1))
+        grad_xp = np.zeros(padded_shape, share.dtype)
+        for _, _, grid in kernel_offsets(kernel, stride, (1, 1), divisor.shape):
+            grad_xp[grid] += share
         return unpad_spatial(grad_xp, padding, x_shape[2:]), None, None, None, None
 
 
@@ -177,12 +186,14 @@ def _max_pool(op, input, kernel_size, stride, padding, dilation, ceil_mode, retu
         )
         pad = (0, *pad)
     padding4 = _pool_padding(size, out, kernel, stride, pad, dilation)
-    y, argmax = MaxPool2dFunction.apply(_as_image(input, dims), kernel, stride, padding4, dilation)
+    y, argmax = MaxPool2dFunction.apply(
+        _as_image(input, dims), kernel, stride, padding4, dilation, out
+    )
     y = _from_image(y, input, dims)
     if not return_indices:
         return y
     # torch's indices: position of the max in the flattened (unpadded) input plane
-    i, j = np.divmod(argmax.data, kernel[1])
+    i, j = np.divmod(argmax.data.astype(np.int64), kernel[1])
     rows = np.arange(out[0]).reshape(-1, 1) * stride[0] + i * dilation[0] - pad[0]
     cols = np.arange(out[1]) * stride[1] + j * dilation[1] - pad[1]
     return y, _from_image(Tensor(rows * size[1] + cols), input, dims)
