@@ -68,6 +68,15 @@ def test_local_data_and_graph(tmp_path):
     assert "MatMul" in graph.read_text()
 
 
+def test_bad_data_file_stops_with_its_message(tmp_path):
+    path = tmp_path / "broken.csv"
+    path.write_text("Gender, Age\r\n male, 30\r\n")
+    with pytest.raises(SystemExit, match=r"error: .*broken\.csv: missing column"):
+        main(["--data", str(path), "--out", str(tmp_path / "o")])
+    with pytest.raises(SystemExit, match=r"error: .*absent\.csv: no such file"):
+        main(["--data", str(tmp_path / "absent.csv"), "--out", str(tmp_path / "o")])
+
+
 def test_bce_with_logits_is_stable_and_right():
     logits = tensor(np.array([-1000.0, -3.0, 0.0, 2.5, 1000.0]))
     target = tensor(np.array([1.0, 0.0, 1.0, 1.0, 0.0]))

@@ -201,7 +201,10 @@ def plot_gender(path: Path, result: Fit, x: np.ndarray, male: np.ndarray) -> Non
 def run(args: argparse.Namespace) -> dict:
     """Load, split, scale, train; write metrics JSON, loss CSV, plot PNG (and the graph)."""
     lr = DEFAULT_LR[args.task] if args.lr is None else args.lr
-    data = load_gender(args.data, seed=args.seed)
+    try:
+        data = load_gender(args.data, seed=args.seed)
+    except (FileNotFoundError, ValueError) as error:  # a bad --data file: its message, no traceback
+        raise SystemExit(f"error: {error}") from None
     print(f"data: {data.source} ({data.origin}), {len(data.frame)} rows")
     problem = prepare(data, args.task, args.test_fraction, args.seed)
     out = Path(args.out)
