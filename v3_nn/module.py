@@ -81,17 +81,18 @@ class Module:
             )
         return self._parameters, self._buffers, self._modules
 
-    def _check_name(self, kind: str, name: Any, registry: dict) -> None:
+    def _check_name(self, kind: str, name: Any, registry: str) -> None:
+        self._registries()
         if not isinstance(name, str):
             raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
         if not name or "." in name:
             raise KeyError(f'{kind} name can\'t be empty or contain ".", got {name!r}')
-        if hasattr(self, name) and name not in registry:
+        if hasattr(self, name) and name not in self.__dict__[registry]:
             raise KeyError(f"attribute '{name}' already exists on {type(self).__name__}")
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Add `param` (or a None placeholder) under `name`."""
-        self._check_name("parameter", name, self._registries()[0])
+        self._check_name("parameter", name, "_parameters")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
                 f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
@@ -101,7 +102,7 @@ class Module:
 
     def register_buffer(self, name: str, tensor: vt.Tensor | None, persistent: bool = True) -> None:
         """Add non-trainable state; persistent buffers appear in state_dict()."""
-        self._check_name("buffer", name, self._registries()[1])
+        self._check_name("buffer", name, "_buffers")
         if tensor is not None and not isinstance(tensor, vt.Tensor):
             raise TypeError(
                 f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
@@ -115,7 +116,7 @@ class Module:
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Add a child module (or a None placeholder) under `name`."""
-        self._check_name("module", name, self._registries()[2])
+        self._check_name("module", name, "_modules")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         self._modules[name] = module
