@@ -87,11 +87,12 @@ def _download(handle: str, timeout: float) -> Path:
     worker.join(timeout)
     if worker.is_alive():
         raise DatasetUnavailable(
-            f"kagglehub gave no answer within {timeout:g} s (no network, or Kaggle is slow)"
+            f"kagglehub gave no answer within {timeout:g} s (no network, or a download "
+            "that needs a larger timeout)"
         )
     if "error" in outcome:
         error = outcome["error"]
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        first_line = (str(error).strip().splitlines() or [""])[0]
         raise DatasetUnavailable(
             f"kagglehub failed: {type(error).__name__}: {first_line[:200]}"
         ) from error
@@ -105,8 +106,9 @@ def dataset_path(handle: str, *, timeout: float = 5.0) -> Path:
     """The local folder of Kaggle data set ``handle`` ('owner/name' or 'owner/name/versions/N').
 
     Looks in kagglehub's cache first; on a miss downloads with kagglehub, waiting at most
-    ``timeout`` seconds. Raises ``DatasetUnavailable`` (never a raw network error, never a
-    hang) when neither works, and ``ValueError`` for a malformed handle.
+    ``timeout`` seconds for the whole download (raise it for a large first download).
+    Raises ``DatasetUnavailable`` (never a raw network error, never a hang) when neither
+    works, and ``ValueError`` for a malformed handle.
     """
     folder = cached_path(handle)
     if folder is not None:
