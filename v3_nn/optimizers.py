@@ -101,7 +101,9 @@ def main(argv: list[str] | None = None) -> dict[str, dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=3000, help="steps per optimizer (3000)")
     for name, (_, lr, _) in OPTIMIZERS.items():
-        parser.add_argument(f"--{name.lower()}-lr", type=float, default=lr, help=f"({lr:g})")
+        parser.add_argument(
+            f"--{name.lower()}-lr", type=float, default=lr, help=f"{name}'s learning rate ({lr:g})"
+        )
     parser.add_argument(
         "--seed", type=int, default=0, help="seeds v2_tensor (the run is deterministic)"
     )
