@@ -38,8 +38,7 @@ def run_backward(
         if node is None:
             _deliver_to_leaf(root, grad, create_graph, wanted, captured)
             continue
-        slots = buffers.setdefault(node, [None] * len(node.raw_outputs))
-        slots[root.output_nr] = _add(slots[root.output_nr], grad)
+        _send(buffers, root, grad)
         if pending[node] == 0 and node not in ready:
             ready.append(node)
 
@@ -61,13 +60,11 @@ def run_backward(
                         _deliver_to_leaf(tensor, grad, create_graph, wanted, captured)
                     continue
                 if grad is not None:
-                    slots = buffers.get(producer)
-                    if slots is None:
-                        slots = buffers[producer] = [None] * len(producer.raw_outputs)
-                    slots[tensor.output_nr] = _add(slots[tensor.output_nr], grad)
+                    _send(buffers, tensor, grad)
                 pending[producer] -= 1
                 if pending[producer] == 0:
                     ready.append(producer)
+            grad = None  # drop the last one too, or a leaf reached next would have to copy
             if not retain_graph:
                 node.release()
     if wanted is None:
@@ -124,6 +121,14 @@ def _call_backward(node: Context, grads: list) -> list:
         if grad.data.dtype != tensor.data.dtype:
             in_grads[index] = grad.to(tensor.data.dtype)
     return in_grads
+
+
+def _send(buffers: dict[Context, list], tensor: Tensor, grad: Tensor) -> None:
+    """Add grad to the gradient waiting for `tensor` at the node that produced it."""
+    slots = buffers.get(tensor.grad_fn)
+    if slots is None:
+        slots = buffers[tensor.grad_fn] = [None] * len(tensor.grad_fn.raw_outputs)
+    slots[tensor.output_nr] = _add(slots[tensor.output_nr], grad)
 
 
 def _add(total: Tensor | None, grad: Tensor) -> Tensor:

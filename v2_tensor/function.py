@@ -134,13 +134,19 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
-        if grad_mode._enabled:
-            needs = tuple(isinstance(arg, Tensor) and arg.requires_grad for arg in args)
-            record = True in needs
-        else:
-            needs, record = (False,) * len(args), False
-        ctx = Context(cls, args, needs)
-        raw = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **kwargs)
+        arrays, needs, record = [], [], False
+        enabled = grad_mode._enabled
+        for arg in args:
+            if isinstance(arg, Tensor):
+                arrays.append(arg.data)
+                needed = enabled and arg.requires_grad
+                record = record or needed
+                needs.append(needed)
+            else:
+                arrays.append(arg)
+                needs.append(False)
+        ctx = Context(cls, args, tuple(needs))
+        raw = cls.forward(ctx, *arrays, **kwargs)
         node = ctx if record else None
         if record:
             ctx.edges = tuple((i, arg) for i, arg in enumerate(args) if needs[i])

@@ -373,7 +373,7 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
-        return ops.permute(self, tuple(range(self.data.ndim - 1, -1, -1)))
+        return ops.shape.Permute.apply(self, tuple(range(self.data.ndim - 1, -1, -1)))
 
     @property
     def mT(self) -> Tensor:

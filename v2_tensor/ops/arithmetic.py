@@ -21,8 +21,8 @@ def operands(op: str, a: Any, b: Any) -> tuple[Operand, Operand]:
     if a_is_tensor and b_is_tensor:
         if a.data.shape != b.data.shape:
             broadcast_shape(op, a.data.shape, b.data.shape)
-        if a.data.dtype is b.data.dtype:
-            return a, b
+        if a.data.dtype is b.data.dtype or np.bool_ in (a.data.dtype.type, b.data.dtype.type):
+            return a, b  # same dtype, or a bool mask: NumPy then promotes as torch does
     elif (a if a_is_tensor else b).data.dtype.kind == "f":
         return a, b  # a Python scalar keeps a float tensor's dtype
     dtype = result_dtype(a, b)
@@ -126,8 +126,8 @@ class Pow(Function):
         a_needs, b_needs = ctx.needs_input_grad
         grad_a = grad_b = None
         if a_needs:
-            if isinstance(b, Tensor):
-                grad_a = unbroadcast(grad * b * a ** (b - 1), a.shape)  # d(a^b)/da = b a^(b-1)
+            if isinstance(b, Tensor):  # d(a^b)/da = b a^(b-1), taken as 0 where b == 0 (torch)
+                grad_a = unbroadcast(where(b == 0, 0.0, grad * b * a ** (b - 1)), a.shape)
             else:
                 grad_a = grad * 0.0 if b == 0 else grad * b * a ** (b - 1)
         if b_needs:

@@ -112,7 +112,8 @@ class LogSumExp(Function):
     def forward(ctx: Context, x: np.ndarray, dims: tuple, keepdim: bool) -> np.ndarray:
         _remember(ctx, x, dims, keepdim)
         shift = _finite_max(x, dims)
-        out = np.log(np.sum(np.exp(x - shift), axis=dims, keepdims=True)) + shift
+        with np.errstate(divide="ignore"):  # a row of -inf has logsumexp -inf
+            out = np.log(np.sum(np.exp(x - shift), axis=dims, keepdims=True)) + shift
         out = out if keepdim else out.reshape([n for i, n in enumerate(x.shape) if i not in dims])
         ctx.save_for_backward(x, out)
         return out

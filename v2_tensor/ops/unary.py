@@ -88,7 +88,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> Tensor:
         (out,) = ctx.saved_tensors
-        return where(Tensor(out.data > 0), grad, 0.0)
+        return grad * Tensor(out.data > 0)
 
 
 class Abs(Function):
