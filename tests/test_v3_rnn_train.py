@@ -17,7 +17,7 @@ def test_train_lstm_smoke(tmp_path):
     assert {"lstm_mse", "naive_mse"} <= set(saved)
     assert saved["final_epoch_loss"] < 0.5 * saved["first_epoch_loss"]
     assert saved["n_train"] == 288 and saved["n_test"] == 72
-    assert np.isfinite(saved["lstm_mse"]) and saved["naive_mse"] > 0
+    assert saved["lstm_mse"] < 0.8 * saved["naive_mse"]  # even 8 epochs beat the baseline
     rows = (tmp_path / "predictions.csv").read_text().splitlines()
     assert rows[0] == "month,true,lstm,naive" and len(rows) == 1 + 72
     assert (tmp_path / "forecast.png").stat().st_size > 0
