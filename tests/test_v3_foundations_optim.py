@@ -190,3 +190,13 @@ def test_bad_params_are_type_errors():
         optim.SGD(v3_nn.Parameter(np.zeros(1)), lr=0.1)
     with pytest.raises(TypeError, match="can only optimize Tensors"):
         optim.SGD([np.zeros(1)], lr=0.1)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_float32_parameters_stay_float32(name):
+    p = v3_nn.Parameter(np.ones(3, dtype=np.float32))
+    opt = getattr(optim, name)([p], lr=0.1)
+    for _ in range(3):
+        p.grad = vt.Tensor(np.array([1.0, -2.0, 0.5]))  # a float64 gradient
+        opt.step()
+    assert p.data.dtype == np.float32 and not np.allclose(p.data, 1)
