@@ -1,0 +1,67 @@
+"""v1_scalar.create_data and v1_scalar.train: fast runs of both tasks that must learn."""
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from v1_scalar import create_data, train
+
+
+def test_create_data_writes_the_documented_linear_relation(tmp_path, capsys):
+    path = tmp_path / "reg.csv"
+    create_data.main(["--out", str(path), "--rows", "50", "--noise", "0", "--seed", "3"])
+    frame = pd.read_csv(path)
+    assert list(frame.columns) == ["x1", "x2", "x3", "y"] and len(frame) == 50
+    expected = (
+        frame[["x1", "x2", "x3"]].to_numpy() @ create_data.TRUE_WEIGHTS + create_data.TRUE_BIAS
+    )
+    assert frame["y"].to_numpy() == pytest.approx(expected, abs=1e-8)
+    assert "w2 = -3.50" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="rows must be >= 1, got 0"):
+        create_data.make_regression(rows=0)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_regression_creates_its_data_recovers_the_parameters_and_draws_a_graph(tmp_path):
+    data, graph = tmp_path / "data" / "reg.csv", tmp_path / "graph.svg"
+    args = [
+        "--epochs",
+        "40",
+        "--data",
+        str(data),
+        "--out-dir",
+        str(tmp_path),
+        "--graph",
+        str(graph),
+    ]
+    metrics = train.main(args)
+    assert data.exists()
+    assert metrics["final_loss"] < 0.02 < metrics["initial_loss"]
+    assert metrics["max_abs_error"] < 0.03
+    saved = json.loads((tmp_path / "regression_metrics.json").read_text())
+    assert saved["learned"]["w2"] == pytest.approx(-3.5, abs=0.03)
+    history = pd.read_csv(tmp_path / "regression_history.csv")
+    assert len(history) == 40 and history["loss"].iloc[-1] < history["loss"].iloc[0]
+    assert (tmp_path / "regression_loss.png").read_bytes().startswith(b"\x89PNG")
+    svg = graph.read_text()
+    assert ">w1<" in svg and ">b<" in svg and svg.count(">*<") == 3 and svg.count(">**<") == 1
+
+
+def test_moons_reaches_full_training_accuracy(tmp_path):
+    args = ["--task", "moons", "--samples", "20", "--epochs", "30", "--seed", "3"]
+    metrics = train.main([*args, "--out-dir", str(tmp_path)])
+    assert metrics["final_loss"] < metrics["initial_loss"] / 5
+    assert metrics["accuracy"] == 1.0
+    history = pd.read_csv(tmp_path / "moons_history.csv")
+    assert list(history.columns) == ["epoch", "loss", "accuracy", "lr"]
+    assert history["lr"].iloc[-1] == pytest.approx(1.0 * (1 - 0.9 * 29 / 30))
+    assert json.loads((tmp_path / "moons_metrics.json").read_text())["accuracy"] == 1.0
+    assert (tmp_path / "moons_boundary.png").exists()
+
+
+def test_bad_arguments_exit_with_a_message(capsys):
+    with pytest.raises(SystemExit):
+        train.main(["--epochs", "0"])
+    assert "--epochs must be >= 1" in capsys.readouterr().err
