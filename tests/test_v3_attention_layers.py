@@ -168,6 +168,22 @@ def test_mha_matches_torch(case):
     check_gradients(model, twin, inputs, rng, outputs)
 
 
+def test_mha_fully_masked_query_gives_zero_weights_not_nan():
+    """torch's need_weights=False path (SDPA) gives the same output; its weights path NaN."""
+    rng = np.random.default_rng(4)
+    vt.manual_seed(4)
+    model = nn.MultiheadAttention(8, 2, batch_first=True).double()
+    twin = to_torch(model, torch.nn.MultiheadAttention(8, 2, batch_first=True))
+    x, t_x = pair(rng.standard_normal((2, 4, 8)))
+    padding = np.zeros((2, 4), bool)
+    padding[1] = True  # every key of the second sequence is padding
+    out, weights = model(x, x, x, key_padding_mask=vt.tensor(padding))
+    t_out, _ = twin(t_x, t_x, t_x, key_padding_mask=torch.tensor(padding), need_weights=False)
+    close(out, t_out)
+    assert np.all(weights.data[1] == 0) and np.all(np.isfinite(weights.data))
+    check_gradients(model, twin, [(x, t_x)], rng, [(out, t_out)])
+
+
 def test_mha_dropout_only_in_training():
     vt.manual_seed(0)
     model = nn.MultiheadAttention(8, 2, dropout=0.5, batch_first=True)

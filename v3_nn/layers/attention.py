@@ -12,6 +12,7 @@ import numpy as np
 
 import v2_tensor as vt
 
+from .. import functional as F
 from .. import init
 from ..functional.attention import attention
 from ..module import Module, Parameter
@@ -115,6 +116,7 @@ class MultiheadAttention(Module):
                 "MultiheadAttention: is_causal is a hint that attn_mask is the causal mask; "
                 "pass the mask too (for example an upper-triangular bool mask)"
             )
+        self_attention = query is key and key is value
         if not batched:
             query, key, value = query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0)
             if key_padding_mask is not None:
@@ -124,7 +126,7 @@ class MultiheadAttention(Module):
         N, L, E = query.shape
         S = key.shape[1]
 
-        q, k, v = self._in_projection(query, key, value)
+        q, k, v = self._in_projection(query, key, value, self_attention)
         bias = self._mask_bias(attn_mask, key_padding_mask, N, L, S, query.dtype)
         if self.bias_k is not None:
             k = vt.cat([k, self.bias_k.expand(N, 1, E)], dim=1)
@@ -151,26 +153,22 @@ class MultiheadAttention(Module):
         return output, weights if batched else weights.squeeze(0)
 
     def _in_projection(
-        self, query: vt.Tensor, key: vt.Tensor, value: vt.Tensor
+        self, query: vt.Tensor, key: vt.Tensor, value: vt.Tensor, self_attention: bool
     ) -> tuple[vt.Tensor, vt.Tensor, vt.Tensor]:
         """Q W_qᵀ + b_q, K W_kᵀ + b_k, V W_vᵀ + b_v; one matmul for self-attention."""
-        E = self.embed_dim
-        b = self.in_proj_bias
-        if self._qkv_same_embed_dim and query is key and key is value:
-            qkv = query @ self.in_proj_weight.T
-            if b is not None:
-                qkv = qkv + b
-            return tuple(qkv.chunk(3, dim=-1))
+        E, b = self.embed_dim, self.in_proj_bias
+        if self._qkv_same_embed_dim and self_attention:
+            return tuple(F.linear(query, self.in_proj_weight, b).chunk(3, dim=-1))
         if self._qkv_same_embed_dim:
             w = self.in_proj_weight
             weights = (w[:E], w[E : 2 * E], w[2 * E :])
         else:
             weights = (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight)
-        projected = []
-        for i, (x, w) in enumerate(zip((query, key, value), weights, strict=True)):
-            y = x @ w.T
-            projected.append(y if b is None else y + b[i * E : (i + 1) * E])
-        return tuple(projected)
+        biases = (None, None, None) if b is None else (b[:E], b[E : 2 * E], b[2 * E :])
+        return tuple(
+            F.linear(x, w, bias)
+            for x, w, bias in zip((query, key, value), weights, biases, strict=True)
+        )
 
     def _split_heads(self, x: vt.Tensor) -> vt.Tensor:
         """(N, L, E) -> (N, H, L, D)."""
