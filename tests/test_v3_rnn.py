@@ -282,6 +282,8 @@ def test_layer_errors_match_torch():
         v3_nn.RNN(3, 4, nonlinearity="gelu")
     with pytest.raises(ValueError, match="dropout"):
         v3_nn.LSTM(3, 4, num_layers=2, dropout=1.5)
+    with pytest.warns(UserWarning, match="num_layers greater than 1"):
+        v3_nn.GRU(3, 4, dropout=0.5)
     with pytest.raises(ValueError, match="hidden_size must be greater than zero"):
         v3_nn.GRU(3, 0)
     with pytest.raises(NotImplementedError, match="proj_size"):

@@ -10,6 +10,7 @@ Each layer and direction runs as one fused op (functional.rnn.fused_layer).
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -60,6 +61,12 @@ class RNNBase(Module):
             raise ValueError(f"dropout should be a number in range [0, 1], got {dropout!r}")
         if not 0 <= dropout <= 1:
             raise ValueError(f"dropout should be a number in range [0, 1], got {dropout}")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(
+                "dropout acts between recurrent layers, so non-zero dropout expects "
+                f"num_layers greater than 1, but got dropout={dropout} and num_layers=1",
+                stacklevel=3,
+            )
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -230,11 +237,31 @@ class RNN(RNNBase):
 class LSTM(RNNBase):
     """Long short-term memory: returns (output, (h_n, c_n)) as torch.nn.LSTM."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        if kwargs.get("proj_size", 0) != 0:
-            raise NotImplementedError("LSTM: proj_size is not supported by v3_nn")
-        kwargs.pop("proj_size", None)
-        super().__init__("LSTM", *args, **kwargs)
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        dtype=None,
+    ) -> None:
+        if proj_size != 0:
+            raise NotImplementedError(f"LSTM: proj_size={proj_size} is not supported by v3_nn")
+        super().__init__(
+            "LSTM",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            dtype,
+        )
 
     def forward(
         self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
@@ -246,8 +273,28 @@ class LSTM(RNNBase):
 class GRU(RNNBase):
     """Gated recurrent unit: returns (output, h_n) as torch.nn.GRU."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__("GRU", *args, **kwargs)
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        dtype=None,
+    ) -> None:
+        super().__init__(
+            "GRU",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            dtype,
+        )
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
         output, (h_n,) = self._run(input, None if hx is None else (hx,))
