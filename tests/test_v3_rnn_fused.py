@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 import v2_tensor as vt
 from v3_nn.functional import rnn as R
@@ -104,3 +105,59 @@ def test_unused_outputs_get_zero_gradient():
     reference = vt.autograd.grad(h_reference.sum(), inputs)
     for a, b in zip(fused, reference, strict=True):
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+TORCH_LAYERS = {
+    "RNN_TANH": lambda i, h: torch.nn.RNN(i, h, bidirectional=True),
+    "RNN_RELU": lambda i, h: torch.nn.RNN(i, h, nonlinearity="relu", bidirectional=True),
+    "LSTM": lambda i, h: torch.nn.LSTM(i, h, bidirectional=True),
+    "GRU": lambda i, h: torch.nn.GRU(i, h, bidirectional=True),
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("layer_fn", [R.fused_layer, R.reference_layer], ids=["fused", "reference"])
+def test_both_implementations_match_torch_in_both_directions(mode, layer_fn):
+    """Forward direction with the _l0 weights, reverse with _l0_reverse: torch's bidirectional."""
+    steps, batch, inputs, hidden = 5, 3, 4, 3
+    theirs = TORCH_LAYERS[mode](inputs, hidden).double()
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((steps, batch, inputs))
+    h0 = rng.standard_normal((2, batch, hidden))
+    c0 = rng.standard_normal((2, batch, hidden))
+    weights = {
+        k: vt.tensor(v.detach().numpy(), requires_grad=True) for k, v in theirs.named_parameters()
+    }
+    our_x = vt.tensor(x, requires_grad=True)
+    outputs, finals = [], []
+    for direction, suffix in enumerate(["_l0", "_l0_reverse"]):
+        names = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
+        state = vt.tensor(h0[direction])
+        if mode == "LSTM":
+            state = (state, vt.tensor(c0[direction]))
+        output, final = layer_fn(
+            mode, our_x, state, [weights[n + suffix] for n in names], reverse=direction == 1
+        )
+        outputs.append(output)
+        finals.append(final[0] if mode == "LSTM" else final)
+    ours = vt.cat(outputs, dim=2)
+    their_x = torch.tensor(x, requires_grad=True)
+    state = torch.tensor(h0)
+    if mode == "LSTM":
+        state = (state, torch.tensor(c0))
+    theirs_out, their_final = theirs(their_x, state)
+    their_h = their_final[0] if mode == "LSTM" else their_final
+    np.testing.assert_allclose(
+        ours.detach().numpy(), theirs_out.detach().numpy(), rtol=1e-10, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        vt.stack(finals).detach().numpy(), their_h.detach().numpy(), rtol=1e-10, atol=1e-12
+    )
+    projection = rng.standard_normal(tuple(theirs_out.shape))
+    (ours * vt.tensor(projection)).sum().backward()
+    (theirs_out * torch.tensor(projection)).sum().backward()
+    np.testing.assert_allclose(our_x.grad.numpy(), their_x.grad.numpy(), rtol=1e-10, atol=1e-12)
+    for name, p in theirs.named_parameters():
+        np.testing.assert_allclose(
+            weights[name].grad.numpy(), p.grad.numpy(), rtol=1e-10, atol=1e-12
+        )

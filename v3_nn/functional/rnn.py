@@ -15,6 +15,8 @@ A state is a Tensor h of shape (B, H), or a pair (h, c) for an LSTM.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 import v2_tensor as vt
@@ -24,6 +26,9 @@ from v2_tensor.autograd import Function, once_differentiable
 from . import rnn_fused as kernels
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+State = Tensor | tuple[Tensor, Tensor]  # h, or (h, c) for an LSTM
+Weights = Sequence[Tensor]  # (w_ih, w_hh) or (w_ih, w_hh, b_ih, b_hh)
 
 
 def _affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
@@ -64,7 +69,9 @@ def gru_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None) -> Tensor:
 CELLS = {"RNN_TANH": rnn_tanh_cell, "RNN_RELU": rnn_relu_cell, "LSTM": lstm_cell, "GRU": gru_cell}
 
 
-def reference_layer(mode: str, x: Tensor, state, weights, reverse: bool = False):
+def reference_layer(
+    mode: str, x: Tensor, state: State, weights: Weights, reverse: bool = False
+) -> tuple[Tensor, State]:
     """Run the cell of `mode` over the steps of x (T, B, I), backwards in time if `reverse`."""
     cell = CELLS[mode]
     steps = range(x.shape[0])
@@ -124,7 +131,9 @@ class _LSTMRecurrence(Function):
         return (np.ascontiguousarray(_in_time_order(dx, ctx.reverse)), *grads)
 
 
-def fused_layer(mode: str, x: Tensor, state, weights, reverse: bool = False):
+def fused_layer(
+    mode: str, x: Tensor, state: State, weights: Weights, reverse: bool = False
+) -> tuple[Tensor, State]:
     """Same as reference_layer, as one op with a hand-written backward through time."""
     w_ih, w_hh, b_ih, b_hh = weights if len(weights) == 4 else (*weights, None, None)
     if mode == "LSTM":
