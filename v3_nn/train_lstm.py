@@ -225,10 +225,12 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.ArgumentParser, 
     parser.add_argument("--column", help="the numeric column of --csv to forecast")
     parser.add_argument("--window", type=int, default=30, help="past points per prediction")
     parser.add_argument("--hidden", type=int, default=32, help="LSTM hidden size")
-    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--epochs", type=int, default=60, help="passes over the windows")
     parser.add_argument("--lr", type=float, default=0.01, help="Adam learning rate")
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--batch-size", type=int, default=64, help="windows per Adam step")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="synthetic noise, initial weights, batch order"
+    )
     parser.add_argument("--out", default="output/timeseries", help="folder for the results")
     args = parser.parse_args(argv)
     if bool(args.csv) != bool(args.column):
