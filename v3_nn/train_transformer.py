@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     plot_attention(model.attention_maps(eval_x[0]), eval_x[0], args.out / "attention.png")
     with open(args.out / "history.csv", "w", newline="") as f:
-        writer = csv.writer(f)
+        writer = csv.writer(f, lineterminator="\n")
         writer.writerow(["step", "loss", "batch_token_accuracy"])
         writer.writerows(history)
     metrics = {
