@@ -57,22 +57,21 @@ _RELEASED = object()
 class Context:
     """One recorded op: what forward saved for backward, and the edges to its inputs."""
 
-    __slots__ = (
-        "function",
-        "args",
-        "needs_input_grad",
-        "edges",
-        "saved",
-        "raw_outputs",
-        "outputs",
-        "__dict__",
-    )
+    __slots__ = ("function", "args", "edges", "saved", "raw_outputs", "outputs", "__dict__")
 
-    def __init__(self, function: type[Function], args: tuple, needs_input_grad: tuple) -> None:
+    def __init__(self, function: type[Function], args: tuple, edges: list) -> None:
         self.function = function
         self.args = args
-        self.needs_input_grad = needs_input_grad
+        self.edges = edges  # (position in args, input Tensor) for each input that needs a grad
         self.saved: tuple = ()
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """For each positional argument of forward: does it need a gradient?"""
+        needed = [False] * len(self.args)
+        for position, _ in self.edges:
+            needed[position] = True
+        return tuple(needed)
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep arrays (or other values) for backward; read them back as `saved_tensors`."""
@@ -86,7 +85,7 @@ class Context:
                 "values were freed after the first backward); pass retain_graph=True the "
                 "first time if you need to backward twice"
             )
-        return tuple(self._as_tensor(value) for value in self.saved)
+        return tuple([self._as_tensor(value) for value in self.saved])
 
     def _as_tensor(self, value: Any) -> Any:
         if not isinstance(value, np.ndarray | np.generic):
@@ -134,31 +133,29 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
-        arrays, needs, record = [], [], False
+        arrays, edges = [], []
         enabled = grad_mode._enabled
-        for arg in args:
+        for position, arg in enumerate(args):
             if isinstance(arg, Tensor):
                 arrays.append(arg.data)
-                needed = enabled and arg.requires_grad
-                record = record or needed
-                needs.append(needed)
+                if enabled and arg.requires_grad:
+                    edges.append((position, arg))
             else:
                 arrays.append(arg)
-                needs.append(False)
-        ctx = Context(cls, args, tuple(needs))
+        ctx = Context(cls, args, edges)
         raw = cls.forward(ctx, *arrays, **kwargs)
-        node = ctx if record else None
-        if record:
-            ctx.edges = tuple((i, arg) for i, arg in enumerate(args) if needs[i])
-            ctx.raw_outputs = raw if type(raw) is tuple else (raw,)
+        if not edges:  # nothing to differentiate: record no graph
+            if type(raw) is not tuple:
+                return _output(raw, None, 0)
+            return tuple(_output(r, None, i) for i, r in enumerate(raw))
         if type(raw) is not tuple:
-            out = _output(raw, node, 0)
-            if record:
-                ctx.outputs = (weakref.ref(out),)
+            ctx.raw_outputs = (raw,)
+            out = _output(raw, ctx, 0)
+            ctx.outputs = (weakref.ref(out),)
             return out
-        outputs = tuple(_output(r, node, i) for i, r in enumerate(raw))
-        if record:
-            ctx.outputs = tuple(weakref.ref(output) for output in outputs)
+        ctx.raw_outputs = raw
+        outputs = tuple(_output(r, ctx, i) for i, r in enumerate(raw))
+        ctx.outputs = tuple(weakref.ref(output) for output in outputs)
         return outputs
 
 

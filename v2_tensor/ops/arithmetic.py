@@ -16,15 +16,23 @@ Operand = Tensor | float | int | bool
 
 def operands(op: str, a: Any, b: Any) -> tuple[Operand, Operand]:
     """The two operands as torch sees them: shapes checked, cast to the promoted dtype."""
+    if isinstance(a, Tensor):  # the common cases first: they need no conversion
+        if isinstance(b, Tensor):
+            if a.data.shape != b.data.shape:
+                broadcast_shape(op, a.data.shape, b.data.shape)
+            if a.data.dtype is b.data.dtype:
+                return a, b
+        elif isinstance(b, float | int) and a.data.dtype.kind == "f":
+            return a, b  # a Python scalar keeps a float tensor's dtype
     a, b = _as_operand(op, a), _as_operand(op, b)
     a_is_tensor, b_is_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
     if a_is_tensor and b_is_tensor:
         if a.data.shape != b.data.shape:
             broadcast_shape(op, a.data.shape, b.data.shape)
-        if a.data.dtype is b.data.dtype or np.bool_ in (a.data.dtype.type, b.data.dtype.type):
-            return a, b  # same dtype, or a bool mask: NumPy then promotes as torch does
+        if np.bool_ in (a.data.dtype.type, b.data.dtype.type):
+            return a, b  # a bool mask: NumPy then promotes as torch does
     elif (a if a_is_tensor else b).data.dtype.kind == "f":
-        return a, b  # a Python scalar keeps a float tensor's dtype
+        return a, b
     dtype = result_dtype(a, b)
     return _cast(a, dtype), _cast(b, dtype)
 
