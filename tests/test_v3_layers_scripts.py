@@ -86,6 +86,11 @@ def test_predict_errors_are_clear(trained, tmp_path):
         predict.main(["--index", "100000", "--checkpoint", str(checkpoint)])
 
 
+def test_train_mlp_reports_an_unreadable_data_folder(tmp_path):
+    with pytest.raises(SystemExit, match="train_mlp: no train-images idx3 file under"):
+        train_mlp.main(["--data-dir", str(tmp_path), "--quiet", "--out", str(tmp_path)])
+
+
 def test_train_xor_fits_the_four_points(tmp_path, capsys):
     metrics = train_xor.main(["--steps", "300", "--quiet", "--out", str(tmp_path)])
     assert metrics["loss"][-1] < 0.05 < metrics["loss"][0]

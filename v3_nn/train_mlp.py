@@ -27,6 +27,7 @@ from tqdm import tqdm
 
 import v2_tensor as vt
 import v3_nn as nn
+from v2_tensor.kaggle import DatasetUnavailable
 from v3_nn import functional as F
 from v3_nn.checkpoint import save
 from v3_nn.data import DataLoader, TensorDataset
@@ -131,7 +132,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     vt.manual_seed(args.seed)
-    data = load_digit_data(args.source, args.data_dir, timeout=args.timeout)
+    try:
+        data = load_digit_data(args.source, args.data_dir, timeout=args.timeout)
+    except (DatasetUnavailable, FileNotFoundError, ValueError) as error:
+        raise SystemExit(f"train_mlp: {error}") from None
     epochs = args.epochs or (5 if data.side == 28 else 40)  # about a minute on a laptop CPU
     print(f"data: {data.source}, {len(data.train_labels)} train / {len(data.test_labels)} test")
 

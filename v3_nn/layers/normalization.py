@@ -44,15 +44,13 @@ class _BatchNorm(Module):
         self.track_running_stats = track_running_stats
         self.weight = Parameter(np.ones(num_features, dtype)) if affine else None
         self.bias = Parameter(np.zeros(num_features, dtype)) if affine and bias else None
-        tracked = track_running_stats
-        self.register_buffer(
-            "running_mean", vt.Tensor(np.zeros(num_features, dtype)) if tracked else None
-        )
-        self.register_buffer(
-            "running_var", vt.Tensor(np.ones(num_features, dtype)) if tracked else None
-        )
-        count = vt.Tensor(np.array(0, dtype=np.int64)) if tracked else None
-        self.register_buffer("num_batches_tracked", count)
+        if track_running_stats:
+            self.register_buffer("running_mean", vt.Tensor(np.zeros(num_features, dtype)))
+            self.register_buffer("running_var", vt.Tensor(np.ones(num_features, dtype)))
+            self.register_buffer("num_batches_tracked", vt.Tensor(np.array(0, np.int64)))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
 
     def forward(self, input: Tensor) -> Tensor:
         name = type(self).__name__
