@@ -321,6 +321,17 @@ def test_encoder_layer_unbatched_and_state_dict_from_torch():
     close(model(src), twin(t_src))
 
 
+def test_encoder_layer_accepts_a_callable_activation():
+    vt.manual_seed(6)
+    by_name = nn.TransformerEncoderLayer(8, 2, dim_feedforward=12, activation="gelu").eval()
+    by_callable = nn.TransformerEncoderLayer(8, 2, dim_feedforward=12, activation=nn.GELU())
+    by_callable.load_state_dict(by_name.state_dict())
+    by_callable.eval()
+    src = vt.randn(4, 2, 8)
+    np.testing.assert_allclose(by_callable(src).data, by_name(src).data, rtol=1e-6)
+    assert list(by_callable.state_dict()) == list(by_name.state_dict())
+
+
 def test_encoder_layer_rejects_unknown_activation():
     with pytest.raises(RuntimeError, match="relu/gelu"):
         nn.TransformerEncoderLayer(8, 2, activation="swish")
