@@ -112,21 +112,33 @@ def _digits(tokens: np.ndarray) -> str:
     return "".join(map(str, tokens))
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--task", choices=["reverse", "sort"], default="reverse")
-    parser.add_argument("--seq-len", type=int, default=10)
-    parser.add_argument("--steps", type=int, default=500, help="training steps (batches)")
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--d-model", type=int, default=64)
-    parser.add_argument("--nhead", type=int, default=4)
-    parser.add_argument("--layers", type=int, default=2)
-    parser.add_argument("--dim-feedforward", type=int, default=128)
+    parser.add_argument("--seq-len", type=_positive, default=10)
+    parser.add_argument("--steps", type=_positive, default=500, help="training steps (batches)")
+    parser.add_argument("--batch-size", type=_positive, default=64)
+    parser.add_argument("--d-model", type=_positive, default=64)
+    parser.add_argument("--nhead", type=_positive, default=4, help="must divide --d-model")
+    parser.add_argument("--layers", type=_positive, default=2)
+    parser.add_argument("--dim-feedforward", type=_positive, default=128)
     parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--eval-size", type=int, default=2000, help="fresh sequences to score")
+    parser.add_argument(
+        "--eval-size", type=_positive, default=2000, help="fresh sequences to score"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("output/transformer"))
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.d_model % args.nhead:
+        parser.error(f"--nhead {args.nhead} must divide --d-model {args.d_model}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> dict:
