@@ -184,6 +184,21 @@ def test_mha_fully_masked_query_gives_zero_weights_not_nan():
     check_gradients(model, twin, [(x, t_x)], rng, [(out, t_out)])
 
 
+def test_mha_accepts_numpy_masks():
+    vt.manual_seed(5)
+    model = nn.MultiheadAttention(8, 2)
+    x = vt.randn(4, 2, 8)
+    padding = np.array([[False, False, True, True], [False, True, False, False]])
+    causal = np.triu(np.ones((4, 4), bool), 1)
+    out, weights = model(x, x, x, key_padding_mask=padding, attn_mask=causal)
+    t_out, t_weights = model(
+        x, x, x, key_padding_mask=vt.tensor(padding), attn_mask=vt.tensor(causal)
+    )
+    np.testing.assert_array_equal(out.data, t_out.data)
+    np.testing.assert_array_equal(weights.data, t_weights.data)
+    assert np.all(weights.data[0][:, 2:] == 0) and np.all(np.triu(weights.data[1], 1) == 0)
+
+
 def test_mha_dropout_only_in_training():
     vt.manual_seed(0)
     model = nn.MultiheadAttention(8, 2, dropout=0.5, batch_first=True)

@@ -240,6 +240,8 @@ class MultiheadAttention(Module):
 
 def _additive(mask: vt.Tensor, name: str, dtype: np.dtype) -> vt.Tensor:
     """A bool mask (True = masked out) as 0/-inf; a float mask as it is."""
+    if not isinstance(mask, vt.Tensor):
+        mask = vt.Tensor(np.asarray(mask))
     if mask.dtype == np.bool_:
         return vt.Tensor(np.where(mask.data, -np.inf, 0.0).astype(dtype))
     if np.issubdtype(mask.dtype, np.floating):
