@@ -348,6 +348,16 @@ def test_batchnorm_defaults_and_repr_match_torch():
             assert value.dtype == theirs_state[key].numpy().dtype
 
 
+def test_batchnorm_trained_in_torch_loads_into_v3_nn():
+    theirs = torch.nn.BatchNorm2d(3).double()
+    for step in range(3):
+        theirs(torch.tensor(randn(4, 3, 2, 2, seed=step) + step))
+    ours = nn.BatchNorm2d(3).double()
+    ours.load_state_dict(theirs.state_dict())
+    assert int(ours.num_batches_tracked.data) == 3
+    check_parity(ours.eval(), theirs.eval(), randn(2, 3, 2, 2, seed=7))
+
+
 def test_batchnorm_errors_name_the_layer_and_shapes_and_change_nothing():
     layer = nn.BatchNorm1d(3)
     with pytest.raises(

@@ -13,12 +13,12 @@ from v2_tensor import Tensor
 from v2_tensor.autograd import Function, once_differentiable
 
 
-def relu(input: Tensor) -> Tensor:
-    """max(x, 0)."""
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0). `inplace` is accepted for torch compatibility; the result is a new tensor."""
     return input.relu()
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x where x > 0, else slope * x (so the derivative at 0 is the slope, as in torch)."""
     return vt.where(input > 0, input, input * negative_slope)
 
