@@ -107,6 +107,18 @@ def test_linear_rejects_wrong_feature_count_naming_shapes():
         nn.Linear(4, 3)(vt.tensor(np.zeros((2, 5))))
 
 
+def test_simple_layer_reprs_match_torch():
+    pairs = [
+        (nn.Linear(3, 2, bias=False), torch.nn.Linear(3, 2, bias=False)),
+        (nn.Flatten(0, 2), torch.nn.Flatten(0, 2)),
+        (nn.Identity(), torch.nn.Identity()),
+        (nn.Dropout(0.1), torch.nn.Dropout(0.1)),
+        (nn.LeakyReLU(0.2, inplace=True), torch.nn.LeakyReLU(0.2, inplace=True)),
+    ]
+    for ours, theirs in pairs:
+        assert repr(ours) == repr(theirs)
+
+
 def test_identity_returns_its_input_and_takes_any_arguments():
     x = vt.tensor([1.0, 2.0])
     assert nn.Identity(3, foo="bar")(x) is x
