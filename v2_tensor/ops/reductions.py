@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import math
 from collections import namedtuple
 from typing import Any
 
@@ -30,7 +31,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, dims: tuple, keepdim: bool) -> np.ndarray:
         _remember(ctx, x, dims, keepdim)
-        return np.sum(x, axis=dims, keepdims=keepdim)
+        return x.sum(axis=dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple:
@@ -41,8 +42,8 @@ class Mean(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, dims: tuple, keepdim: bool) -> np.ndarray:
         _remember(ctx, x, dims, keepdim)
-        ctx.count = int(np.prod([x.shape[d] for d in dims]))
-        return np.mean(x, axis=dims, keepdims=keepdim)
+        ctx.count = math.prod(x.shape[d] for d in dims)
+        return x.mean(axis=dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple:
@@ -96,7 +97,7 @@ class Var(Function):
     def forward(ctx: Context, x: np.ndarray, dims: tuple, correction: int, keepdim: bool):
         _remember(ctx, x, dims, keepdim)
         ctx.save_for_backward(x)
-        ctx.denominator = builtins.max(int(np.prod([x.shape[d] for d in dims])) - correction, 0)
+        ctx.denominator = builtins.max(math.prod(x.shape[d] for d in dims) - correction, 0)
         return np.var(x, axis=dims, ddof=correction, keepdims=keepdim)
 
     @staticmethod
@@ -113,7 +114,7 @@ class LogSumExp(Function):
         _remember(ctx, x, dims, keepdim)
         shift = _finite_max(x, dims)
         with np.errstate(divide="ignore"):  # a row of -inf has logsumexp -inf
-            out = np.log(np.sum(np.exp(x - shift), axis=dims, keepdims=True)) + shift
+            out = np.log(np.exp(x - shift).sum(axis=dims, keepdims=True)) + shift
         out = out if keepdim else out.reshape([n for i, n in enumerate(x.shape) if i not in dims])
         ctx.save_for_backward(x, out)
         return out
@@ -128,7 +129,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, dims: tuple) -> np.ndarray:
         e = np.exp(x - _finite_max(x, dims))
-        out = e / np.sum(e, axis=dims, keepdims=True)
+        out = e / e.sum(axis=dims, keepdims=True)
         ctx.save_for_backward(out)
         ctx.dims = dims
         return out
@@ -144,7 +145,7 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, dims: tuple) -> np.ndarray:
         shifted = x - _finite_max(x, dims)
-        out = shifted - np.log(np.sum(np.exp(shifted), axis=dims, keepdims=True))
+        out = shifted - np.log(np.exp(shifted).sum(axis=dims, keepdims=True))
         ctx.save_for_backward(out)
         ctx.dims = dims
         return out
@@ -158,7 +159,7 @@ class LogSoftmax(Function):
 
 def _finite_max(x: np.ndarray, dims: tuple) -> np.ndarray:
     """The max over dims (keepdim), with infinities replaced by 0 so x - max is never nan."""
-    shift = np.amax(x, axis=dims, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
+    shift = x.max(axis=dims, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
     return np.where(np.isfinite(shift), shift, 0).astype(x.dtype)
 
 
