@@ -217,6 +217,10 @@ def test_bad_input_raises_clear_errors():
         conv(vt.tensor(np.zeros((1, 3, 5, 5), np.float64)))
     with pytest.raises(TypeError, match="input must be a Tensor"):
         conv(np.zeros((1, 3, 5, 5), np.float32))
+    with pytest.raises(RuntimeError, match="conv2d: not implemented for int64"):
+        conv2d(
+            vt.tensor(np.zeros((1, 1, 3, 3), np.int64)), vt.tensor(np.ones((1, 1, 2, 2), np.int64))
+        )
     with pytest.raises(RuntimeError, match=r"Expected 2D \(unbatched\) or 3D"):
         nn.Conv1d(3, 4, 3)(vt.tensor(np.zeros((1, 3, 5, 5), np.float32)))
 

@@ -131,6 +131,54 @@ def test_adaptive_avg_pool2d_random_sizes(h, w, out_h, out_w, seed):
     np.testing.assert_allclose(y.data, y_torch.numpy(), **TOL)
 
 
+@st.composite
+def pool_geometry(draw, dilated: bool):
+    kernel = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) if dilated else (1, 1)
+    spans = [d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True)]
+    padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
+    size = tuple(
+        draw(st.integers(max(1, s - 2 * p), s + 7)) for s, p in zip(spans, padding, strict=True)
+    )
+    kw = dict(
+        kernel_size=kernel,
+        stride=(draw(st.integers(1, 3)), draw(st.integers(1, 3))),
+        padding=padding,
+        ceil_mode=draw(st.booleans()),
+    )
+    return size, kw, dilation
+
+
+@given(pool_geometry(dilated=True), st.booleans(), st.integers(0, 2**32 - 1))
+def test_max_pool2d_random_geometry(geometry, ties, seed):
+    size, kw, dilation = geometry
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 3, (2, 2, *size)) * 1.0 if ties else rng.standard_normal((2, 2, *size))
+    ours, theirs = vt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y = max_pool2d(ours, dilation=dilation, **kw)
+    y_torch = torch.nn.functional.max_pool2d(theirs, dilation=dilation, **kw)
+    np.testing.assert_array_equal(y.data, y_torch.detach().numpy())
+    grad_y = rng.standard_normal(y.shape)
+    y.backward(vt.tensor(grad_y))
+    y_torch.backward(torch.from_numpy(grad_y))
+    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), **TOL)
+
+
+@given(pool_geometry(dilated=False), st.booleans(), st.integers(0, 2**32 - 1))
+def test_avg_pool2d_random_geometry(geometry, count_include_pad, seed):
+    size, kw, _ = geometry
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, 2, *size))
+    ours, theirs = vt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y = avg_pool2d(ours, count_include_pad=count_include_pad, **kw)
+    y_torch = torch.nn.functional.avg_pool2d(theirs, count_include_pad=count_include_pad, **kw)
+    np.testing.assert_allclose(y.data, y_torch.detach().numpy(), **TOL)
+    grad_y = rng.standard_normal(y.shape)
+    y.backward(vt.tensor(grad_y))
+    y_torch.backward(torch.from_numpy(grad_y))
+    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), **TOL)
+
+
 @pytest.mark.parametrize(
     "ours, theirs, shape",
     [
@@ -186,3 +234,5 @@ def test_bad_input_raises_clear_errors():
         adaptive_avg_pool2d(image, (0, 2))
     with pytest.raises(TypeError, match="input must be a Tensor"):
         avg_pool2d(np.zeros((1, 1, 4, 4)), 2)
+    with pytest.raises(RuntimeError, match="max_pool2d: not implemented for int64"):
+        max_pool2d(vt.tensor(np.zeros((1, 1, 4, 4), np.int64)), 2, padding=1)

@@ -215,6 +215,8 @@ def _check_conv_args(op: str, input, weight, bias, groups: int, dims: int) -> No
         raise RuntimeError(
             f"{op}: input, weight and bias must share a dtype, got {sorted(map(str, dtypes))}"
         )
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"{op}: not implemented for {input.dtype} input (floating point only)")
 
 
 def conv_padding(

@@ -132,6 +132,8 @@ def _check_pool_input(op: str, input, dims: int) -> None:
             f"{op}: expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input, "
             f"but got input of size: {list(input.shape)}"
         )
+    if input.dtype.kind != "f":
+        raise RuntimeError(f"{op}: not implemented for {input.dtype} input (floating point only)")
 
 
 def _pool_geometry(op, input, kernel_size, stride, padding, dilation, ceil_mode, dims: int):
@@ -145,11 +147,11 @@ def _pool_geometry(op, input, kernel_size, stride, padding, dilation, ceil_mode,
         raise RuntimeError(
             f"{op}: kernel_size {kernel}, stride {stride} and dilation {dilation} must be positive"
         )
-    for p, k, d in zip(padding, kernel, dilation, strict=True):
-        if not 0 <= p <= (d * (k - 1) + 1) // 2:
+    for p, k in zip(padding, kernel, strict=True):
+        if not 0 <= p <= k // 2:  # torch's bound: half the kernel, whatever the dilation
             raise RuntimeError(
-                f"{op}: pad should be at most half of effective kernel size, but got pad={p}, "
-                f"kernel_size={k} and dilation={d}"
+                f"{op}: pad should be at most half of kernel size, but got pad={p} and "
+                f"kernel_size={k}"
             )
     size = input.shape[-dims:]
     out = tuple(
@@ -207,7 +209,7 @@ def max_pool2d(
     dilation: int | Sequence[int] = 1,
     ceil_mode: bool = False,
     return_indices: bool = False,
-):
+) -> Tensor | tuple[Tensor, Tensor]:
     """torch.nn.functional.max_pool2d over (N, C, H, W) or (C, H, W)."""
     return _max_pool(
         "max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2
@@ -222,7 +224,7 @@ def max_pool1d(
     dilation: int | Sequence[int] = 1,
     ceil_mode: bool = False,
     return_indices: bool = False,
-):
+) -> Tensor | tuple[Tensor, Tensor]:
     """torch.nn.functional.max_pool1d over (N, C, L) or (C, L)."""
     return _max_pool(
         "max_pool1d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 1
