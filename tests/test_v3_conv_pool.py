@@ -84,6 +84,18 @@ def test_max_pool_propagates_nan_like_torch():
     np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
 
 
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=1)], ids=str)
+def test_max_pool_routes_an_infinite_gradient_only_to_the_argmax(kw):
+    x = np.random.default_rng(0).standard_normal((1, 1, 5, 6))
+    ours, theirs = vt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    y, y_torch = max_pool2d(ours, **kw), torch.nn.functional.max_pool2d(theirs, **kw)
+    grad_y = np.ones(y.shape)
+    grad_y[0, 0, 0, 1] = np.inf
+    y.backward(vt.tensor(grad_y))
+    y_torch.backward(torch.from_numpy(grad_y))
+    np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
+
+
 def test_max_pool_gradient_goes_to_the_first_maximum_of_a_tie():
     x = vt.tensor(np.ones((1, 1, 2, 2)), requires_grad=True)
     max_pool2d(x, 2).sum().backward()

@@ -77,11 +77,18 @@ class MaxPool2dFunction(Function):
         (argmax,) = (t.data for t in ctx.saved_tensors)
         x_shape, padded_shape, kernel, stride, padding, dilation = ctx.geometry
         dy = grad_y.data
-        finite = np.isfinite(dy).all()  # else route with where: 0 * inf would be NaN
+        finite = np.isfinite(dy).all()
+        spans = (d * (size - 1) + 1 for size, d in zip(kernel, dilation, strict=True))
+        disjoint = all(s >= span for s, span in zip(stride, spans, strict=True))
         grad_xp = np.zeros(padded_shape, dy.dtype)
         for k, (_, _, grid) in enumerate(kernel_offsets(kernel, stride, dilation, dy.shape[2:])):
             is_max = argmax == k  # dy goes to the argmax of its window only
-            grad_xp[grid] += dy * is_max if finite else np.where(is_max, dy, dy.dtype.type(0))
+            if not finite:  # route with where: 0 * inf would be NaN
+                grad_xp[grid] += np.where(is_max, dy, dy.dtype.type(0))
+            elif disjoint:  # no pixel is in two windows: write in place instead of adding
+                np.multiply(dy, is_max, out=grad_xp[grid])
+            else:
+                grad_xp[grid] += dy * is_max
         return unpad_spatial(grad_xp, padding, x_shape[2:]), None, None, None, None, None
 
 
