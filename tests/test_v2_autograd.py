@@ -202,7 +202,7 @@ def test_graph_interface_for_tools():
     assert product.grad_fn.next_functions == (None, None)
     assert x.is_leaf and not y.is_leaf
     values, indices = leaf(2, 3).max(1)
-    assert values.output_nr == 0 and values.grad_fn.name == "ExtremeAlongDim"
+    assert values.output_nr == 0 and values.grad_fn.name == "MaxAlongDim"
     assert indices.grad_fn is None and not indices.requires_grad
 
 

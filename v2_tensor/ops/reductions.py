@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import math
 from collections import namedtuple
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -51,15 +52,17 @@ class Mean(Function):
 
 
 class Extreme(Function):
-    """max or min over dims (amax/amin, and max()/min() of the whole tensor): the gradient is
-    shared evenly among the elements that tie for the extreme, as in torch."""
+    """The max (Amax) or min (Amin) over dims, also max()/min() of the whole tensor: the
+    gradient is shared evenly among the elements that tie for the extreme, as in torch."""
+
+    reduce: Callable[..., np.ndarray]  # np.amax or np.amin
 
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, dims: tuple, keepdim: bool, largest: bool):
+    def forward(ctx: Context, x: np.ndarray, dims: tuple, keepdim: bool) -> np.ndarray:
         _remember(ctx, x, dims, keepdim)
         if x.size == 0:
-            raise RuntimeError(f"{'max' if largest else 'min'}: the tensor has no elements")
-        out = (np.amax if largest else np.amin)(x, axis=dims, keepdims=True)
+            raise RuntimeError(f"{ctx.name.lower()}: the tensor has no elements")
+        out = ctx.function.reduce(x, axis=dims, keepdims=True)
         ctx.save_for_backward(x == out)
         return out if keepdim else out.reshape([n for i, n in enumerate(x.shape) if i not in dims])
 
@@ -67,19 +70,29 @@ class Extreme(Function):
     def backward(ctx: Context, grad: Tensor) -> tuple:
         (selected,) = ctx.saved_tensors
         share = selected.data / selected.data.sum(axis=ctx.dims, keepdims=True)
-        return _spread(grad, ctx) * Tensor(share.astype(grad.dtype)), None, None, None
+        return _spread(grad, ctx) * Tensor(share.astype(grad.dtype)), None, None
+
+
+class Amax(Extreme):
+    reduce = staticmethod(np.amax)
+
+
+class Amin(Extreme):
+    reduce = staticmethod(np.amin)
 
 
 class ExtremeAlongDim(Function):
-    """max(dim)/min(dim): values and the index of the (first) extreme; the gradient goes to
-    that index only, as in torch."""
+    """max(dim) (MaxAlongDim) or min(dim) (MinAlongDim): the values and the index of the first
+    extreme; the gradient goes to that index only, as in torch."""
+
+    pick: Callable[..., np.ndarray]  # np.argmax or np.argmin
 
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, dim: int, keepdim: bool, largest: bool):
+    def forward(ctx: Context, x: np.ndarray, dim: int, keepdim: bool) -> tuple:
         _remember(ctx, x, (dim,), keepdim)
         if x.shape[dim] == 0:
-            raise IndexError(f"max/min: dim {dim} of shape {x.shape} has no elements")
-        indices = (np.argmax if largest else np.argmin)(x, axis=dim, keepdims=True)
+            raise IndexError(f"{ctx.name}: dim {dim} of shape {x.shape} has no elements")
+        indices = ctx.function.pick(x, axis=dim, keepdims=True)
         values = np.take_along_axis(x, indices, axis=dim)
         ctx.dim, ctx.indices = dim, indices
         if not keepdim:
@@ -89,7 +102,15 @@ class ExtremeAlongDim(Function):
     @staticmethod
     def backward(ctx: Context, grad: Tensor, _: Tensor) -> tuple:
         grad_x = scatter_into_zeros(_spread(grad, ctx), ctx.dim, ctx.indices, ctx.shape)
-        return grad_x, None, None, None
+        return grad_x, None, None
+
+
+class MaxAlongDim(ExtremeAlongDim):
+    pick = staticmethod(np.argmax)
+
+
+class MinAlongDim(ExtremeAlongDim):
+    pick = staticmethod(np.argmin)
 
 
 class Var(Function):
@@ -178,26 +199,26 @@ def mean(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 
 
 def amax(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    return Extreme.apply(x, normalize_dims("amax", dim, x.ndim), keepdim, True)
+    return Amax.apply(x, normalize_dims("amax", dim, x.ndim), keepdim)
 
 
 def amin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    return Extreme.apply(x, normalize_dims("amin", dim, x.ndim), keepdim, False)
+    return Amin.apply(x, normalize_dims("amin", dim, x.ndim), keepdim)
 
 
 def max(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A001
     """max() of all elements, or (values, indices) along `dim`, as torch.max."""
     if dim is None:
-        return Extreme.apply(x, tuple(range(x.ndim)), False, True)
-    values, indices = ExtremeAlongDim.apply(x, normalize_dim("max", dim, x.ndim), keepdim, True)
+        return Amax.apply(x, tuple(range(x.ndim)), False)
+    values, indices = MaxAlongDim.apply(x, normalize_dim("max", dim, x.ndim), keepdim)
     return values_indices(values, indices)
 
 
 def min(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A001
     """min() of all elements, or (values, indices) along `dim`, as torch.min."""
     if dim is None:
-        return Extreme.apply(x, tuple(range(x.ndim)), False, False)
-    values, indices = ExtremeAlongDim.apply(x, normalize_dim("min", dim, x.ndim), keepdim, False)
+        return Amin.apply(x, tuple(range(x.ndim)), False)
+    values, indices = MinAlongDim.apply(x, normalize_dim("min", dim, x.ndim), keepdim)
     return values_indices(values, indices)
 
 
