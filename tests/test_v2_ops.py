@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import v2_tensor as vt
@@ -260,3 +261,39 @@ def test_composite_mlp_loss_second_order():
         return (g * g).sum()
 
     check(penalty, w1, w2, x, atol=1e-9)
+
+
+@st.composite
+def shape_and_dims(draw):
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=3))
+    dims = draw(
+        st.lists(
+            st.integers(-len(shape), len(shape) - 1),
+            min_size=1,
+            max_size=len(shape),
+            unique_by=lambda d: d % len(shape),
+        )
+    )
+    return shape, tuple(dims), draw(st.booleans())
+
+
+@settings(max_examples=25, deadline=None)
+@given(case=shape_and_dims(), op=st.sampled_from(["sum", "mean", "amax", "var", "logsumexp"]))
+def test_reductions_over_drawn_dims(case, op):
+    """Any set of dims (negative or not, in any order), with and without keepdim."""
+    shape, dims, keepdim = case
+    if op == "var" and np.prod([shape[d] for d in dims]) < 2:
+        return  # the unbiased variance of one element is nan in both libraries
+    x = rng.permutation(np.arange(int(np.prod(shape)), dtype=float)).reshape(shape) * 0.3
+    check(lambda L, t: getattr(t, op)(dims, keepdim=keepdim), x)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    batch=hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=3),
+    sizes=st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3)),
+)
+def test_batched_matmul_drawn_shapes(batch, sizes):
+    n, k, m = sizes
+    a_batch, b_batch = batch.input_shapes
+    check(lambda L, x, y: x @ y, normal(*a_batch, n, k), normal(*b_batch, k, m))
