@@ -90,6 +90,17 @@ def test_zero_dim_tensors_promote_like_scalars():
     assert (vt.tensor([1, 2]) / vt.tensor([2, 4])).dtype == vt.float32  # true division
 
 
+def test_where_dtypes_match_torch():
+    mask = np.array([True, False])
+    for a, b in [(1.0, 0.0), (1, 0), (1, 2.5), (np.ones(2, np.float64), 0.5), (np.ones(2, int), 2)]:
+        got = vt.where(vt.tensor(mask), vt.tensor(a) if np.ndim(a) else a, b)
+        expected = torch.where(torch.tensor(mask), torch.tensor(a) if np.ndim(a) else a, b)
+        assert str(got.dtype) == str(expected.dtype).removeprefix("torch."), (a, b)
+        np.testing.assert_array_equal(got.data, expected.numpy())
+    with pytest.raises(TypeError, match="expected a Tensor"):
+        vt.add(2, 3)
+
+
 def test_float32_stays_float32_through_every_op():
     x = vt.tensor(rng.uniform(0.5, 1.5, (4, 3)).astype(np.float32), requires_grad=True)
     w = vt.tensor(rng.standard_normal((3, 2)).astype(np.float32), requires_grad=True)

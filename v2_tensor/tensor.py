@@ -329,12 +329,24 @@ class Tensor:
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         return ops.argmin(self, dim, keepdim)
 
-    def var(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
-            correction: int | None = None) -> Tensor:  # fmt: skip
+    def var(
+        self,
+        dim: Any = None,
+        unbiased: bool = True,
+        keepdim: bool = False,
+        *,
+        correction: int | None = None,
+    ) -> Tensor:
         return ops.var(self, dim, unbiased, keepdim, correction=correction)
 
-    def std(self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
-            correction: int | None = None) -> Tensor:  # fmt: skip
+    def std(
+        self,
+        dim: Any = None,
+        unbiased: bool = True,
+        keepdim: bool = False,
+        *,
+        correction: int | None = None,
+    ) -> Tensor:
         return ops.std(self, dim, unbiased, keepdim, correction=correction)
 
     def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:

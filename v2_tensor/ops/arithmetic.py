@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..broadcast import broadcast_shape, unbroadcast
-from ..dtypes import result_dtype
+from ..dtypes import result_dtype, to_array
 from ..function import Context, Function
 from ..tensor import Tensor
 
@@ -31,6 +31,10 @@ def operands(op: str, a: Any, b: Any) -> tuple[Operand, Operand]:
             broadcast_shape(op, a.data.shape, b.data.shape)
         if np.bool_ in (a.data.dtype.type, b.data.dtype.type):
             return a, b  # a bool mask: NumPy then promotes as torch does
+    elif not (a_is_tensor or b_is_tensor):
+        raise TypeError(
+            f"{op}: expected a Tensor operand, got {type(a).__name__} and {type(b).__name__}"
+        )
     elif (a if a_is_tensor else b).data.dtype.kind == "f":
         return a, b
     dtype = result_dtype(a, b)
@@ -53,14 +57,10 @@ def _cast(x: Operand, dtype: np.dtype) -> Operand:
     return x
 
 
-def _shape(x: Any) -> tuple[int, ...]:
-    return np.shape(x)
-
-
 class Add(Function):
     @staticmethod
     def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
-        ctx.shapes = _shape(a), _shape(b)
+        ctx.shapes = np.shape(a), np.shape(b)
         return a + b
 
     @staticmethod
@@ -76,7 +76,7 @@ class Add(Function):
 class Sub(Function):
     @staticmethod
     def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
-        ctx.shapes = _shape(a), _shape(b)
+        ctx.shapes = np.shape(a), np.shape(b)
         return a - b
 
     @staticmethod
@@ -195,7 +195,7 @@ class Where(Function):
     @staticmethod
     def forward(ctx: Context, condition: np.ndarray, a: Any, b: Any) -> np.ndarray:
         ctx.save_for_backward(condition)
-        ctx.shapes = _shape(a), _shape(b)
+        ctx.shapes = np.shape(a), np.shape(b)
         return np.where(condition, a, b)
 
     @staticmethod
@@ -250,12 +250,12 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if condition.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype}")
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = Tensor(to_array(a))  # where(mask, 1.0, 0.0): the scalars' default dtype
     a, b = operands("where", a, b)
     a_shape, b_shape = _shape_of(a), _shape_of(b)
     if not condition.shape == a_shape == b_shape:
         broadcast_shape("where", condition.shape, broadcast_shape("where", a_shape, b_shape))
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        a = Tensor(np.asarray(a, dtype=result_dtype(a, b)))
     return Where.apply(condition, a, b)
 
 

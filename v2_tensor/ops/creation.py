@@ -98,9 +98,12 @@ def randperm(n: int, dtype: Any = None) -> Tensor:
 
 
 def arange(
-    start: float, end: float | None = None, step: float = 1, dtype: Any = None,
+    start: float,
+    end: float | None = None,
+    step: float = 1,
+    dtype: Any = None,
     requires_grad: bool = False,
-) -> Tensor:  # fmt: skip
+) -> Tensor:
     """start, start + step, ... below end; int64 when every argument is an int, else float32."""
     if end is None:
         start, end = 0, start
