@@ -46,7 +46,7 @@ def test_regression_creates_its_data_recovers_the_parameters_and_draws_a_graph(t
     assert len(history) == 40 and history["loss"].iloc[-1] < history["loss"].iloc[0]
     assert (tmp_path / "regression_loss.png").read_bytes().startswith(b"\x89PNG")
     svg = graph.read_text()
-    assert ">w1<" in svg and ">b<" in svg and svg.count(">*<") == 3 and svg.count(">**<") == 1
+    assert ">w1<" in svg and ">b<" in svg and svg.count(">*<") == 3 and svg.count(">**2<") == 1
 
 
 def test_moons_reaches_full_training_accuracy(tmp_path):

@@ -10,7 +10,7 @@ import random
 from collections.abc import Sequence
 from numbers import Integral
 
-from v1_scalar.engine import Value
+from v1_scalar.engine import Value, sum_values
 
 
 class Module:
@@ -25,7 +25,11 @@ class Module:
 
 
 class Neuron(Module):
-    """out = relu(w·x + b), or w·x + b when nonlin is False."""
+    """out = relu(w·x + b), or w·x + b when nonlin is False.
+
+    The products w_i·x_i are nodes of their own; their sum with b is one sum_values node
+    (micrograd chains len(x) binary additions: the same float, many more nodes).
+    """
 
     def __init__(self, nin: int, nonlin: bool = True) -> None:
         _check_size("Neuron", "nin", nin)
@@ -36,7 +40,7 @@ class Neuron(Module):
     def __call__(self, x: Sequence[Value | float]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
-        act = sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)
+        act = sum_values([self.b, *(wi * xi for wi, xi in zip(self.w, x, strict=True))])
         return act.relu() if self.nonlin else act
 
     def parameters(self) -> list[Value]:
