@@ -39,6 +39,10 @@ def test_non_numeric_data_is_a_type_error():
         vt.tensor([1.0]) + "x"
     with pytest.raises(TypeError):
         vt.tensor([1, 2], dtype="complex128")
+    with pytest.raises(TypeError):
+        vt.tensor("1.5", dtype=vt.float32)
+    with pytest.raises(ValueError, match="inhomogeneous"):
+        vt.tensor([[1.0, 2.0], [3.0]])
 
 
 def test_only_floating_tensors_require_grad():

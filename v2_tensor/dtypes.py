@@ -34,13 +34,17 @@ def as_dtype(dtype: Any) -> np.dtype:
 
 def to_array(data: Any, dtype: Any = None) -> np.ndarray:
     """A new array holding `data`: arrays keep their dtype, Python floats become float32."""
+    if isinstance(data, str | bytes):
+        raise TypeError(f"tensor: data must be numbers or bools, got {type(data).__name__}")
     from_python = not isinstance(data, np.ndarray | np.generic) and not hasattr(data, "__array__")
     try:
         array = np.array(data, dtype=None if dtype is None else as_dtype(dtype))
-    except (ValueError, TypeError) as error:
+    except TypeError as error:
         raise TypeError(
             f"tensor: cannot make a tensor from {type(data).__name__}: {error}"
         ) from None
+    except ValueError as error:  # ragged nesting, or strings that are not numbers
+        raise ValueError(f"tensor: cannot make a tensor from this data: {error}") from None
     if array.dtype.kind not in _CATEGORY:
         raise TypeError(
             f"tensor: data must be numbers or bools, got {array.dtype} from {type(data).__name__}"
@@ -48,10 +52,6 @@ def to_array(data: Any, dtype: Any = None) -> np.ndarray:
     if dtype is None and from_python and array.dtype == float64:
         array = array.astype(default_float)
     return array
-
-
-def is_floating(dtype: np.dtype) -> bool:
-    return dtype.kind == "f"
 
 
 def result_dtype(a: Any, b: Any) -> np.dtype:
