@@ -190,6 +190,24 @@ def test_backward_errors():
     np.testing.assert_allclose(x.grad.data, 2.0)
 
 
+def test_retain_grad_keeps_an_intermediate_gradient_like_torch():
+    a = rng.standard_normal(3)
+
+    def run(lib):
+        x = (torch.tensor if lib is torch else vt.tensor)(a, requires_grad=True)
+        y = x.exp()
+        y.retain_grad()
+        z = y * y
+        assert y.retains_grad and not z.retains_grad
+        (z.sum() + y.sum()).backward(retain_graph=True)
+        (y * 3).sum().backward()  # accumulates
+        return y.grad, z
+
+    (y_grad, z), (y_grad_t, _) = run(vt), run(torch)
+    np.testing.assert_allclose(y_grad.data, y_grad_t.numpy(), rtol=1e-12)
+    assert z.grad is None  # not retained (torch warns and gives None)
+
+
 def test_graph_interface_for_tools():
     x = leaf(2)
     w = vt.tensor([3.0, 4.0], dtype=vt.float64)

@@ -46,8 +46,11 @@ def run_backward(
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None)
-            if wanted is not None and grads is not None:
-                _capture_outputs(node, grads, wanted, captured)
+            if grads is not None:
+                if wanted is not None:
+                    _capture_outputs(node, grads, wanted, captured)
+                elif node.retained:
+                    _retain_grads(node, grads, create_graph)
             in_grads = _call_backward(node, grads) if grads is not None else None
             del grads  # so that a leaf can adopt a gradient array nobody else holds
             for index, tensor in node.edges:
@@ -140,6 +143,16 @@ def _capture_outputs(node: Context, grads: list, wanted: dict, captured: dict) -
         output = ref()
         if output is not None and grad is not None and id(output) in wanted:
             captured[id(output)] = grad
+
+
+def _retain_grads(node: Context, grads: list, create_graph: bool) -> None:
+    """Store the gradient of each output that asked for it with retain_grad()."""
+    for index in node.retained:
+        output, grad = node.outputs[index](), grads[index]
+        if output is None or grad is None:
+            continue
+        grad = grad if create_graph else Tensor(grad.data.copy())
+        output.grad = grad if output.grad is None else output.grad + grad
 
 
 def _deliver_to_leaf(

@@ -57,13 +57,23 @@ _RELEASED = object()
 class Context:
     """One recorded op: what forward saved for backward, and the edges to its inputs."""
 
-    __slots__ = ("function", "args", "edges", "saved", "raw_outputs", "outputs", "__dict__")
+    __slots__ = (
+        "function",
+        "args",
+        "edges",
+        "saved",
+        "raw_outputs",
+        "outputs",
+        "retained",
+        "__dict__",
+    )
 
     def __init__(self, function: type[Function], args: tuple, edges: list) -> None:
         self.function = function
         self.args = args
         self.edges = edges  # (position in args, input Tensor) for each input that needs a grad
         self.saved: tuple = ()
+        self.retained: frozenset[int] = frozenset()  # outputs that called retain_grad()
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:

@@ -149,6 +149,15 @@ class Tensor:
         """Accumulate d(self)/d(leaf) into every leaf's `.grad` (see autograd.backward)."""
         autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in `.grad` during backward (leaves always do)."""
+        if self.grad_fn is not None:
+            self.grad_fn.retained = self.grad_fn.retained | {self.output_nr}
+
+    @property
+    def retains_grad(self) -> bool:
+        return self.grad_fn is not None and self.output_nr in self.grad_fn.retained
+
     # ---- operators ----------------------------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
         return ops.add(self, other)
