@@ -8,8 +8,11 @@ import weakref
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import v2_tensor as vt
+from tests.v2_parity import check
 from v2_tensor.autograd import Function, GradcheckError, gradcheck, once_differentiable
 
 rng = np.random.default_rng(2)
@@ -381,3 +384,42 @@ def test_gradcheck_catches_a_wrong_backward():
 def test_gradcheck_wants_float64():
     with pytest.raises(ValueError, match="float64"):
         gradcheck(lambda x: x * 2, [vt.ones(2, requires_grad=True)])
+
+
+# ---- random graphs -------------------------------------------------------------------------
+
+GRAPH_OPS = {
+    "add": (2, lambda L, a, b: a + b),
+    "mul": (2, lambda L, a, b: a * b),
+    "sub": (2, lambda L, a, b: a - b),
+    "maximum": (2, lambda L, a, b: L.maximum(a, b + 0.01)),
+    "tanh": (1, lambda L, a: a.tanh()),
+    "sigmoid": (1, lambda L, a: a.sigmoid()),
+    "sum_keepdim": (1, lambda L, a: a.sum(1, keepdim=True)),
+    "mean_rows": (1, lambda L, a: a.mean(0, keepdim=True)),
+    "softmax": (1, lambda L, a: a.softmax(1)),
+    "matmul_t": (1, lambda L, a: a @ a.T @ a * 0.1),
+}
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from(sorted(GRAPH_OPS)), st.integers(0, 100), st.integers(0, 100)),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_random_graphs_match_torch(steps):
+    """DAGs where nodes feed several later nodes (fan-out, reuse): gradients sum like torch."""
+    a, b = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+
+    def build(L, x, y):
+        nodes = [x, y]
+        for name, i, j in steps:
+            arity, fn = GRAPH_OPS[name]
+            args = [nodes[i % len(nodes)], nodes[j % len(nodes)]][:arity]
+            nodes.append(fn(L, *args))
+        return sum((node * (k + 1)).sum() for k, node in enumerate(nodes[2:]))
+
+    check(build, a, b, atol=1e-9)
