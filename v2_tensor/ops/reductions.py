@@ -20,12 +20,11 @@ values_indices = namedtuple("values_indices", ["values", "indices"])
 
 def _spread(grad: Tensor, ctx: Context) -> Tensor:
     """A reduction's output gradient, reshaped to keepdim form so it broadcasts over the input."""
-    return grad if ctx.keepdim else grad.reshape(ctx.kept)
+    return grad if ctx.keepdim else grad.reshape(kept_shape(ctx.shape, ctx.dims))
 
 
 def _remember(ctx: Context, x: np.ndarray, dims: tuple[int, ...], keepdim: bool) -> None:
     ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-    ctx.kept = kept_shape(x.shape, dims)
 
 
 class Sum(Function):
