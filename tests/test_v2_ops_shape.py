@@ -222,6 +222,8 @@ def test_setitem_on_plain_tensors_and_refusal_on_graph_tensors():
         (lambda x: vt.stack([x, vt.zeros(2, 3, 5)]), RuntimeError),
         (lambda x: x.split([1, 2], 0), RuntimeError),
         (lambda x: vt.cat([], 0), ValueError),
+        (lambda x: vt.cat([vt.tensor(1.0), vt.tensor(2.0)]), RuntimeError),
+        (lambda x: vt.cat([x, x[0]]), RuntimeError),
     ],
 )
 def test_shape_errors(call, error):

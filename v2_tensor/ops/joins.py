@@ -89,6 +89,8 @@ def _joinable(op: str, tensors: Sequence[Tensor]) -> list[Tensor]:
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dim; all other dims must match."""
     tensors = _joinable("cat", tensors)
+    if any(t.ndim == 0 for t in tensors):
+        raise RuntimeError("cat: zero-dimensional tensors cannot be concatenated (use stack)")
     d = normalize_dim("cat", dim, tensors[0].ndim)
     first = tensors[0].shape
     for i, t in enumerate(tensors):
