@@ -59,7 +59,7 @@ def regression_task(data_path: Path) -> Task:
         w.label = f"w{i + 1}"
     model.b.label = "b"
 
-    def squared_error(x: list[float], y: float) -> Value:
+    def squared_error(x: list[float] | list[Value], y: float | Value) -> Value:
         return (model(x) - y) ** 2
 
     def loss() -> tuple[Value, dict[str, float]]:
@@ -70,7 +70,10 @@ def regression_task(data_path: Path) -> Task:
         description=f"a linear neuron on {len(targets)} rows of {data_path} (mean squared error)",
         model=model,
         loss=loss,
-        sample_loss=lambda: squared_error(x_rows[0], targets[0]),
+        sample_loss=lambda: squared_error(
+            [Value(v, label=f"x{i + 1}") for i, v in enumerate(x_rows[0])],
+            Value(targets[0], label="y"),
+        ),
         decay_lr=False,
     )
 
