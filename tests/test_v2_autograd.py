@@ -44,8 +44,10 @@ def test_reused_node_sums_its_gradients():
 def test_gradients_accumulate_across_backward_calls():
     x = leaf(2, 3)
     (x * 2).sum().backward()
+    first = x.grad
     (x * x).sum().backward()
     np.testing.assert_allclose(x.grad.data, 2 + 2 * x.data, rtol=1e-12)
+    assert x.grad is first  # accumulated in place, as torch
     x.grad = None
     (x * 3).sum().backward()
     np.testing.assert_allclose(x.grad.data, 3.0)

@@ -166,8 +166,10 @@ def _deliver_to_leaf(
         leaf.grad = _add(leaf.grad, grad)
     elif leaf.grad is None:
         leaf.grad = grad if _is_private(grad) else Tensor(grad.data.copy())
-    else:
+    elif leaf.grad.requires_grad or not leaf.grad.data.flags.writeable:
         leaf.grad = Tensor(leaf.grad.data + grad.data)
+    else:
+        leaf.grad.data += grad.data  # in place, as torch accumulates
 
 
 # References to a gradient Tensor that only the engine holds: the caller's local variable,
