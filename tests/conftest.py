@@ -1,8 +1,16 @@
-"""Shared pytest configuration: float64 parity and quiet hypothesis profiles."""
+"""Shared pytest configuration.
+
+BLAS is pinned to one thread before NumPy or torch is imported: the tests use small
+matrices, where a second BLAS thread only spins, and two test processes' threads would
+fight over the machine's two cores.
+"""
 
 import os
 
-from hypothesis import settings
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+from hypothesis import settings  # noqa: E402
 
 settings.register_profile("ci", max_examples=60, deadline=None)
 settings.register_profile("dev", max_examples=30, deadline=None)

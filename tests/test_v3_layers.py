@@ -54,15 +54,6 @@ def seeded():
     vt.manual_seed(0)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    # torch's kernels on these tiny tensors are slowest when its threads compete for a busy CPU
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 # ---- Linear, Identity, Flatten -----------------------------------------------------------
 
 

@@ -16,15 +16,6 @@ import v3_nn.functional as F
 REDUCTIONS = ["mean", "sum", "none"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    # torch's kernels on these tiny tensors are slowest when its threads compete for a busy CPU
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def close(ours, theirs, rtol=1e-10, atol=1e-12):
     ours = ours.data if isinstance(ours, vt.Tensor) else ours
     theirs = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else theirs

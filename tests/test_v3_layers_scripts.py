@@ -4,21 +4,12 @@ import json
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
 
 from v3_nn import predict, save_sample, train_mlp, train_xor
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_blas_thread():
-    # Matrices this small are fastest on one thread, and far slower on a busy shared CPU
-    # when OpenBLAS spins up a thread per core.
-    with threadpool_limits(limits=1):
-        yield
-
-
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory, one_blas_thread):
+def trained(tmp_path_factory):
     """A checkpoint from 3 epochs on the offline 8x8 digits, and its metrics."""
     folder = tmp_path_factory.mktemp("mnist")
     checkpoint = folder / "mlp.npz"
