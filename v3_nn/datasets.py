@@ -128,5 +128,10 @@ def load_digit_data(
         if source == "mnist":
             raise DatasetUnavailable(f"MNIST could not be loaded: {error}") from error
         unavailable = error if isinstance(error, DatasetUnavailable) else DatasetUnavailable(error)
-        announce_fallback(MNIST_HANDLE, unavailable, "the 8x8 UCI digits bundled with scikit-learn")
+        announce_fallback(
+            MNIST_HANDLE,
+            unavailable,
+            "the 8x8 UCI digits bundled with scikit-learn",
+            data_flag="--data-dir DIR (the folder holding the four IDX files)",
+        )
         return load_uci_digits()
