@@ -76,9 +76,10 @@ def prepare(data: GenderData, task: str, test_fraction: float, seed: int) -> Pro
 
 
 def bce_with_logits(logits: vt.Tensor, target: vt.Tensor) -> vt.Tensor:
-    # -t log s(z) - (1 - t) log(1 - s(z)) = softplus(z) - t z, without overflow as
-    # softplus(z) = log(1 + e^z) = relu(z) + log(1 + e^-|z|)
-    softplus = logits.relu() + (1 + (-logits.abs()).exp()).log()
+    # -t log s(z) - (1 - t) log(1 - s(z)) = softplus(z) - t z, and softplus(z) = log(e^0 + e^z)
+    # is a log-sum-exp: stable for large |z|, with gradient s(z) everywhere (also at z = 0,
+    # where relu(z) + log(1 + e^-|z|) would give 0 through its two kinks)
+    softplus = vt.stack([vt.zeros_like(logits), logits]).logsumexp(dim=0)
     return (softplus - target * logits).mean()
 
 
