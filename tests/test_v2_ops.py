@@ -163,6 +163,13 @@ def test_tensor_scalar_both_sides(op, scalar):
     check(lambda L, x: f(scalar if op != "pow" else abs(scalar), x), positive(3, 2))
 
 
+def test_clamp_passes_no_gradient_at_its_bounds():
+    at_bounds = np.array([-0.5, 0.7, 0.7, -2.0, 0.1, 2.0])
+    check(lambda L, x: x.clamp(-0.5, 0.7), at_bounds)
+    check(lambda L, x: x.clamp(min=-0.5), at_bounds)
+    check(lambda L, x: x.clamp(max=0.7), at_bounds)
+
+
 def test_maximum_ties_split_the_gradient():
     a = np.array([1.0, 2.0, 3.0])
     b = np.array([1.0, 5.0, 3.0])

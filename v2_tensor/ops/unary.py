@@ -138,11 +138,11 @@ class Clamp(Function):
     def backward(ctx: Context, grad: Tensor) -> tuple:
         (x,) = ctx.saved_tensors
         low, high = ctx.bounds
-        inside = np.ones(x.shape, dtype=bool)  # torch passes the gradient at the bounds too
+        inside = np.ones(x.shape, dtype=bool)  # strictly inside, as torch: none at a bound
         if low is not None:
-            inside &= x.data >= low
+            inside &= x.data > low
         if high is not None:
-            inside &= x.data <= high
+            inside &= x.data < high
         return where(Tensor(inside), grad, 0.0), None, None
 
 
