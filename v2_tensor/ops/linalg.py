@@ -16,6 +16,8 @@ class MatMul(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(a, b)
+        if a.ndim > 2 and b.ndim == 2:  # a stack of rows times one matrix: one 2-D product
+            return np.matmul(a.reshape(-1, a.shape[-1]), b).reshape(*a.shape[:-1], b.shape[-1])
         return np.matmul(a, b)
 
     @staticmethod
@@ -24,6 +26,9 @@ class MatMul(Function):
         a_needs, b_needs = ctx.needs_input_grad
         if a.ndim == 2 and b.ndim == 2:  # C = AB: dA = dC Bᵀ, dB = Aᵀ dC
             return (grad @ b.T if a_needs else None, a.T @ grad if b_needs else None)
+        if a.ndim > 2 and b.ndim == 2:  # the same with A's batch dims folded into its rows
+            rows, grad_rows = a.reshape(-1, a.shape[-1]), grad.reshape(-1, grad.shape[-1])
+            return (grad @ b.T if a_needs else None, rows.T @ grad_rows if b_needs else None)
         # 1-D operands act as a row (a) or a column (b) that the result then drops
         a2 = a if a.ndim > 1 else a.unsqueeze(0)
         b2 = b if b.ndim > 1 else b.unsqueeze(-1)
