@@ -90,31 +90,34 @@ def unpad_spatial(xp: np.ndarray, padding: Padding4, size: Pair) -> np.ndarray:
 
 
 def im2col(xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, groups: int) -> np.ndarray:
-    """cols (N, G, C/G*kh*kw, Ho*Wo): one column per output pixel, one row per weight."""
-    n, c = xp.shape[:2]
+    """cols (G, C/G*kh*kw, N*Ho*Wo): a row per weight, a column per output pixel of the batch."""
     windows = sliding_windows(xp, kernel, stride, dilation)  # (N, C, Ho, Wo, kh, kw)
-    ho, wo = windows.shape[2:4]
-    return windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, groups, -1, ho * wo)
+    n, _, ho, wo = windows.shape[:4]
+    return windows.transpose(1, 4, 5, 0, 2, 3).reshape(groups, -1, n * ho * wo)
 
 
 class Conv2dFunction(Function):
-    """y = W @ im2col(x) + b, with the padding, stride, dilation and groups of torch's conv2d."""
+    """y = W @ im2col(x) + b, with the padding, stride, dilation and groups of torch's conv2d.
+
+    The whole batch is one matrix product per group (a few large BLAS calls rather than one
+    per sample, which matters most when BLAS runs on several threads).
+    """
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride: Pair, padding: Padding4, dilation: Pair, groups: int):
         n, _, h, w = x.shape
         out_channels, _, kh, kw = weight.shape
         xp = pad_spatial(x, padding)
-        cols = im2col(xp, (kh, kw), stride, dilation, groups)  # (N, G, K, Ho*Wo)
+        cols = im2col(xp, (kh, kw), stride, dilation, groups)  # (G, K, N*Ho*Wo)
         ho = output_size(h, kh, stride[0], padding[0] + padding[1], dilation[0])
         wo = output_size(w, kw, stride[1], padding[2] + padding[3], dilation[1])
         kernel_matrix = weight.reshape(groups, out_channels // groups, -1)  # (G, O/G, K)
-        y = (kernel_matrix @ cols).reshape(n, out_channels, ho, wo)
+        y = (kernel_matrix @ cols).reshape(out_channels, n, ho, wo)
         if bias is not None:
-            y += bias.reshape(-1, 1, 1)
+            y += bias.reshape(-1, 1, 1, 1)
         ctx.save_for_backward(cols, weight)
         ctx.geometry = (x.shape, xp.shape, stride, padding, dilation, groups)
-        return y
+        return np.ascontiguousarray(y.transpose(1, 0, 2, 3))  # (N, O, Ho, Wo)
 
     @staticmethod
     @once_differentiable
@@ -124,18 +127,20 @@ class Conv2dFunction(Function):
         need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
         dy = grad_y.data
         n, out_channels, ho, wo = dy.shape
-        dy_groups = dy.reshape(n, groups, out_channels // groups, ho * wo)  # (N, G, O/G, Ho*Wo)
+        # (G, O/G, N*Ho*Wo): the output gradient laid out like the columns
+        dy_matrix = dy.transpose(1, 0, 2, 3).reshape(groups, out_channels // groups, -1)
         grad_x = grad_weight = grad_bias = None
         if need_x:
             # dcols = W^T @ dy, then col2im adds each column back onto its window
             kernel_matrix = weight.reshape(groups, out_channels // groups, -1)
-            dcols = kernel_matrix.swapaxes(-1, -2) @ dy_groups  # (N, G, K, Ho*Wo)
-            window_grad = dcols.reshape(n, x_shape[1], *weight.shape[2:], ho, wo)
-            grad_xp = add_windows(window_grad, padded_shape, stride, dilation)
+            dcols = kernel_matrix.swapaxes(-1, -2) @ dy_matrix  # (G, K, N*Ho*Wo)
+            dcols = dcols.reshape(x_shape[1], *weight.shape[2:], n, ho, wo)  # (C, kh, kw, N, ..)
+            grad_xp = add_windows(dcols.transpose(3, 0, 1, 2, 4, 5), padded_shape, stride, dilation)
             grad_x = unpad_spatial(grad_xp, padding, x_shape[2:])
         if need_weight:
-            # dW = sum_n dy[n] @ cols[n]^T
-            grad_weight = (dy_groups @ cols.swapaxes(-1, -2)).sum(0).reshape(weight.shape)
+            grad_weight = (dy_matrix @ cols.swapaxes(-1, -2)).reshape(
+                weight.shape
+            )  # dW = dy cols^T
         if need_bias:
             grad_bias = dy.sum((0, 2, 3))
         return grad_x, grad_weight, grad_bias, None, None, None, None
