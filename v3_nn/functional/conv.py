@@ -117,7 +117,7 @@ class Conv2dFunction(Function):
             y += bias.reshape(-1, 1, 1, 1)
         ctx.save_for_backward(cols, weight)
         ctx.geometry = (x.shape, xp.shape, stride, padding, dilation, groups)
-        return np.ascontiguousarray(y.transpose(1, 0, 2, 3))  # (N, O, Ho, Wo)
+        return y.transpose(1, 0, 2, 3)  # (N, O, Ho, Wo)
 
     @staticmethod
     @once_differentiable
