@@ -1,14 +1,14 @@
 """Convolution as matrix multiplication (im2col).
 
 Gathering every window the kernel sees into the columns of a matrix turns a
-convolution into one matmul per sample (per group):
+convolution into one matmul for the whole batch (one per group):
 
-    cols[n, (c, i, j), (h, w)] = x_pad[n, c, h*s_h + i*d_h, w*s_w + j*d_w]
-    y[n] = W.reshape(O, C*kh*kw) @ cols[n] + b
+    cols[(c, i, j), (n, h, w)] = x_pad[n, c, h*s_h + i*d_h, w*s_w + j*d_w]
+    y = W.reshape(O, C*kh*kw) @ cols + b
 
-The backward pass is the same matmul transposed (dW = sum_n dy[n] @ cols[n]^T,
-dcols = W^T @ dy) followed by col2im, which adds each column gradient back onto
-the input window it came from, one kernel offset (i, j) at a time.
+The backward pass is the same matmul transposed (dW = dy @ cols^T, dcols = W^T @ dy)
+followed by col2im, which adds each column gradient back onto the input window it came
+from, one kernel offset (i, j) at a time.
 """
 
 from __future__ import annotations
@@ -137,10 +137,8 @@ class Conv2dFunction(Function):
             dcols = dcols.reshape(x_shape[1], *weight.shape[2:], n, ho, wo)  # (C, kh, kw, N, ..)
             grad_xp = add_windows(dcols.transpose(3, 0, 1, 2, 4, 5), padded_shape, stride, dilation)
             grad_x = unpad_spatial(grad_xp, padding, x_shape[2:])
-        if need_weight:
-            grad_weight = (dy_matrix @ cols.swapaxes(-1, -2)).reshape(
-                weight.shape
-            )  # dW = dy cols^T
+        if need_weight:  # dW = dy @ cols^T
+            grad_weight = (dy_matrix @ cols.swapaxes(-1, -2)).reshape(weight.shape)
         if need_bias:
             grad_bias = dy.sum((0, 2, 3))
         return grad_x, grad_weight, grad_bias, None, None, None, None
