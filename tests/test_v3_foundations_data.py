@@ -2,6 +2,7 @@
 
 import gzip
 import os
+import pickle
 import zipfile
 
 import numpy as np
@@ -115,6 +116,9 @@ def test_round_trip_keeps_values_dtypes_order_and_config(tmp_path):
     assert checkpoint.load_config(path) == {"hidden": [256, 128]}
     v3_nn.save(sample_state(), path)
     assert checkpoint.load_config(path) is None
+    np.savez(path, __config__=np.array("[1, 2]"))
+    with pytest.raises(ValueError, match="config is a list, not a dict"):
+        checkpoint.load_config(path)
     assert [p.name for p in path.parent.iterdir()] == ["model.npz"], "no temporary files left"
 
 
@@ -140,18 +144,24 @@ def test_refuses_pickled_arrays(tmp_path):
 def test_truncated_corrupt_and_wrong_files_name_the_file(tmp_path):
     good = v3_nn.save(sample_state(), tmp_path / "good.npz")
     raw = good.read_bytes()
-    cases = {
-        "truncated.npz": raw[: len(raw) // 2],
-        "empty.npz": b"",
-        "text.npz": b"hello, not a zip file at all",
-    }
+    not_a_zip = "not a .npz checkpoint: it does not start like a zip archive"
     corrupt = bytearray(raw)
     corrupt[100] ^= 0xFF  # inside the first member's data: the zip's CRC check fails
-    cases["corrupt.npz"] = bytes(corrupt)
-    for name, content in cases.items():
+    cases = {
+        "truncated.npz": (raw[: len(raw) // 2], "truncated or corrupt"),
+        "corrupt.npz": (bytes(corrupt), "truncated or corrupt"),
+        "empty.npz": (b"", not_a_zip),
+        "text.npz": (b"hello, not a zip file at all", not_a_zip),
+        "pickle.npz": (pickle.dumps({"weight": [1.0]}), not_a_zip),
+    }
+    for name, (content, message) in cases.items():
         (tmp_path / name).write_bytes(content)
-        with pytest.raises(ValueError, match=name.replace(".", r"\.")):
+        with pytest.raises(ValueError, match=name.replace(".", r"\.") + ".*" + message):
             v3_nn.load(tmp_path / name)
+    # torch.save writes a zip too, of a pickle and raw storages, never .npy members
+    torch.save(torch.nn.Linear(2, 2).state_dict(), tmp_path / "torch.pt")
+    with pytest.raises(ValueError, match=r"torch\.pt holds '.*', which is not a \.npy array"):
+        v3_nn.load(tmp_path / "torch.pt")
     np.save(tmp_path / "single.npy", np.zeros(3))
     with pytest.raises(ValueError, match=r"single\.npy.*not a \.npz"):
         v3_nn.load(tmp_path / "single.npy")

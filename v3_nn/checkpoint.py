@@ -23,6 +23,8 @@ import numpy as np
 import v2_tensor as vt
 
 CONFIG_KEY = "__config__"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's first entry, or an empty zip
+NPY_MAGIC = b"\x93NUMPY"
 
 
 def _as_array(key: str, value: Any) -> np.ndarray:
@@ -64,11 +66,18 @@ def save(
 def _read_all(path: Path) -> OrderedDict[str, np.ndarray]:
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
+    with path.open("rb") as file:
+        head = file.read(len(NPY_MAGIC))
+    if head.startswith(NPY_MAGIC):
+        raise ValueError(f"{path} is a single .npy array, not a .npz checkpoint")
+    if not head.startswith(ZIP_MAGICS):
+        raise ValueError(
+            f"{path} is not a .npz checkpoint: it does not start like a zip archive "
+            "(empty, truncated at the front, or another format)"
+        )
     try:
-        loaded = np.load(path, allow_pickle=False)
-        if not isinstance(loaded, np.ndarray):
-            with loaded as archive:
-                return OrderedDict((key, archive[key]) for key in archive.files)
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = OrderedDict((key, archive[key]) for key in archive.files)
     except ValueError as error:
         if "allow_pickle" in str(error):
             raise ValueError(
@@ -80,7 +89,11 @@ def _read_all(path: Path) -> OrderedDict[str, np.ndarray]:
         raise ValueError(
             f"{path} is not a readable .npz checkpoint (truncated or corrupt?): {error}"
         ) from error
-    raise ValueError(f"{path} is a single .npy array, not a .npz checkpoint")
+    # NumPy hands back a member that is not a .npy file as raw bytes (torch.save's data.pkl).
+    for key, value in arrays.items():
+        if not isinstance(value, np.ndarray):
+            raise ValueError(f"{path} holds {key!r}, which is not a .npy array: not a checkpoint")
+    return arrays
 
 
 def load(path: str | os.PathLike) -> OrderedDict[str, np.ndarray]:
@@ -97,6 +110,9 @@ def load_config(path: str | os.PathLike) -> dict[str, Any] | None:
     if CONFIG_KEY not in arrays:
         return None
     try:
-        return json.loads(str(arrays[CONFIG_KEY]))
+        config = json.loads(str(arrays[CONFIG_KEY]))
     except json.JSONDecodeError as error:
         raise ValueError(f"{path}: the stored config is not valid JSON: {error}") from error
+    if not isinstance(config, dict):
+        raise ValueError(f"{path}: the stored config is a {type(config).__name__}, not a dict")
+    return config
