@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+import v3_nn as nn
 from v3_nn import predict, save_sample, train_mlp, train_xor
 
 
@@ -75,6 +76,54 @@ def test_predict_errors_are_clear(trained, tmp_path):
         predict.main(["--image-path", str(garbage), "--checkpoint", str(checkpoint)])
     with pytest.raises(SystemExit, match="--index 100000 is out of range for 359 test digits"):
         predict.main(["--index", "100000", "--checkpoint", str(checkpoint)])
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(checkpoint.read_bytes()[:100])
+    with pytest.raises(SystemExit, match="predict: .*truncated.npz is not a readable .npz"):
+        predict.main(["--index", "0", "--checkpoint", str(truncated)])
+    other = tmp_path / "other.npz"
+    nn.save({"0.weight": np.zeros((3, 3))}, other, config={"side": 8, "hidden": [4]})
+    with pytest.raises(SystemExit, match=r"(?s)other.npz does not hold the MLP.*Missing key"):
+        predict.main(["--index", "0", "--checkpoint", str(other)])
+    with pytest.raises(SystemExit, match="save_sample: .*truncated.npz is not a readable"):
+        save_sample.main(["--index", "0", "--checkpoint", str(truncated)])
+    with pytest.raises(SystemExit, match="save_sample: --index -400 is out of range"):
+        save_sample.main(["--index", "-400", "--checkpoint", str(checkpoint)])
+
+
+def idx_file(path, magic: int, array: np.ndarray) -> None:
+    sizes = b"".join(n.to_bytes(4, "big") for n in array.shape)
+    path.write_bytes(magic.to_bytes(4, "big") + sizes + array.astype(np.uint8).tobytes())
+
+
+def test_a_model_trained_on_a_local_mnist_folder_finds_it_again(tmp_path, capsys):
+    # The folder is recorded in the checkpoint, so predict and save_sample never go to Kaggle.
+    rng = np.random.default_rng(0)
+    for prefix, n in [("train", 8), ("t10k", 3)]:
+        idx_file(tmp_path / f"{prefix}-images-idx3-ubyte", 0x803, rng.integers(0, 256, (n, 28, 28)))
+        idx_file(
+            tmp_path / f"{prefix}-labels-idx1-ubyte", 0x801, np.array([7, 1, 4, 0, 2, 5, 9, 3][:n])
+        )
+    checkpoint = tmp_path / "mlp.npz"
+    common = ["--checkpoint", str(checkpoint)]
+    train_mlp.main(
+        [
+            "--data-dir",
+            str(tmp_path),
+            "--epochs",
+            "1",
+            "--hidden",
+            "8",
+            "--quiet",
+            "--out",
+            str(tmp_path / "out"),
+            *common,
+        ]
+    )
+    probs = predict.main(["--index", "2", *common])
+    assert probs.shape == (10,) and "true label: 4" in capsys.readouterr().out
+    png = save_sample.main(["--index", "2", "--output", str(tmp_path / "s.png"), *common])
+    assert "(label 4) of MNIST" in capsys.readouterr().out
+    np.testing.assert_allclose(predict.main(["--image-path", str(png), *common]), probs, atol=1e-2)
 
 
 def test_train_mlp_reports_an_unreadable_data_folder(tmp_path):

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 import v2_tensor as vt
+from v2_tensor.kaggle import DatasetUnavailable
 from v3_nn.checkpoint import load, load_config
 from v3_nn.datasets import load_digit_data
 from v3_nn.train_mlp import CHECKPOINT, build_mlp
@@ -28,11 +29,19 @@ def load_model(path: Path) -> tuple[Any, dict[str, Any]]:
         raise SystemExit(
             f"predict: no checkpoint at {path}; create it with `uv run python -m v3_nn.train_mlp`"
         )
-    config = load_config(path)
-    if config is None or "side" not in config:
+    try:
+        config = load_config(path)
+        state = load(path)
+    except ValueError as error:
+        raise SystemExit(f"predict: {error}") from None
+    if config is None or "side" not in config or "hidden" not in config:
         raise SystemExit(f"predict: {path} has no MLP config; was it written by v3_nn.train_mlp?")
     model = build_mlp(config["side"], config["hidden"])
-    model.load_state_dict(load(path))
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as error:
+        message = f"predict: {path} does not hold the MLP its config describes: {error}"
+        raise SystemExit(message) from None
     return model.eval(), config
 
 
@@ -53,13 +62,18 @@ def read_image(path: Path, side: int, invert: bool) -> np.ndarray:
     return 1.0 - pixels if invert else pixels
 
 
-def test_digit(config: dict[str, Any], index: int) -> tuple[np.ndarray, int]:
-    """Test image `index` (and its label) of the data set the model was trained on."""
-    data = load_digit_data(config["source"])
+def test_digit(
+    source: str, data_dir: str | None, index: int, script: str = "predict"
+) -> tuple[np.ndarray, int, str]:
+    """Test image `index`, its label and the data set's name; `script` prefixes errors."""
+    try:
+        data = load_digit_data(source, data_dir)
+    except (DatasetUnavailable, FileNotFoundError, ValueError) as error:
+        raise SystemExit(f"{script}: {error} (pass --data-dir DIR for local MNIST files)") from None
     count = len(data.test_labels)
     if not -count <= index < count:
-        raise SystemExit(f"predict: --index {index} is out of range for {count} test digits")
-    return data.test_images[index], int(data.test_labels[index])
+        raise SystemExit(f"{script}: --index {index} is out of range for {count} test digits")
+    return data.test_images[index], int(data.test_labels[index]), data.source
 
 
 @vt.no_grad()
@@ -83,13 +97,15 @@ def main(argv: list[str] | None = None) -> np.ndarray:
     which.add_argument("--image-path", type=Path, help="an image file (PNG, JPEG, ...)")
     parser.add_argument("--invert", action="store_true", help="for dark ink on a light background")
     parser.add_argument("--checkpoint", type=Path, default=CHECKPOINT)
+    parser.add_argument("--data-dir", help="the MNIST IDX folder (default: the one trained on)")
     parser.add_argument("--seed", type=int, default=0, help="unused: inference is deterministic")
     args = parser.parse_args(argv)
 
     model, config = load_model(args.checkpoint)
     label = None
     if args.index is not None:
-        image, label = test_digit(config, args.index)
+        data_dir = args.data_dir or config.get("data_dir")
+        image, label, _ = test_digit(config["source"], data_dir, args.index)
     else:
         image = read_image(args.image_path, config["side"], args.invert)
     probs = probabilities(model, image)

@@ -162,6 +162,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "side": data.side,
         "hidden": args.hidden,
         "source": source_kind(data),
+        "data_dir": str(Path(args.data_dir).resolve()) if args.data_dir else None,
         "data": data.source,
         "epochs": epochs,
         "seed": args.seed,
