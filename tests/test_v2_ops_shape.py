@@ -114,6 +114,28 @@ def test_integer_array_indices_accumulate_repeats():
     check_second_order(lambda L, t: (t * t)[[1, 1, 3]], x)
 
 
+MIXED_INDICES = [
+    (0, slice(None), [1, 2]),  # torch (4, 2), NumPy alone (2, 4)
+    ([2, 0, 2], slice(None), -1),
+    (1, slice(1, None), np.array([True, False, True, True, False])),
+    (None, 1, Ellipsis, [0, 0, 4]),
+    (slice(None), [1, 3], 2),
+    (True, 2, slice(None), [0, 4]),
+]
+
+
+@pytest.mark.parametrize("index", MIXED_INDICES, ids=str)
+def test_integers_mixed_with_index_arrays_order_dims_like_torch(index):
+    """torch takes the integers first, then the arrays: the result dims follow from that."""
+    x = normal(3, 4, 5)
+    check(lambda L, t: t[index if L is vt else _torch_index(index)], x)
+    y, expected = vt.zeros(3, 4, 5, dtype=vt.float64), torch.zeros(3, 4, 5, dtype=torch.float64)
+    value = normal(*expected[_torch_index(index)].shape)
+    y[index] = value
+    expected[_torch_index(index)] = torch.tensor(value)
+    np.testing.assert_array_equal(y.data, expected.numpy())
+
+
 def test_boolean_mask_indexing():
     x = normal(3, 4)
     mask = x > 0.1
@@ -124,8 +146,8 @@ def test_boolean_mask_indexing():
 
 @st.composite
 def array_and_index(draw):
-    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
-    kind = draw(st.sampled_from(["basic", "integer", "mask"]))
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=4))
+    kind = draw(st.sampled_from(["basic", "integer", "mask", "mixed", "mixed"]))
     if kind == "basic":
         index = draw(
             hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True).filter(
@@ -137,12 +159,43 @@ def array_and_index(draw):
         index = draw(st.lists(st.integers(-shape[0], shape[0] - 1), min_size=count, max_size=count))
         if len(shape) > 1 and draw(st.booleans()):
             index = (slice(None), [i % shape[1] for i in index])
+    elif kind == "mask":
+        masked = shape[: draw(st.integers(1, len(shape)))]  # a mask over the leading dims
+        index = draw(hnp.arrays(np.bool_, masked))
     else:
-        index = np.asarray(draw(st.lists(st.booleans(), min_size=shape[0], max_size=shape[0])))
+        index = draw(mixed_index(shape))
     return shape, index
 
 
-@settings(max_examples=40, deadline=None)
+@st.composite
+def mixed_index(draw, shape):
+    """One item per dim, each an int, a slice, an integer list (repeats allowed) or a bool
+    mask, with None and Ellipsis slipped in: ints and arrays apart is where torch and NumPy
+    order the result dims differently."""
+    items = []
+    for n in shape:
+        kind = draw(st.sampled_from(["int", "int", "slice", "list", "list", "mask"]))
+        if kind == "int":
+            items.append(draw(st.integers(-n, n - 1)))
+        elif kind == "slice":
+            items.append(slice(draw(st.integers(-n, n)), None, draw(st.integers(1, 2))))
+        elif kind == "list":
+            items.append(draw(st.lists(st.integers(-n, n - 1), min_size=2, max_size=2)))
+        else:
+            items.append(np.array(draw(st.lists(st.booleans(), min_size=n, max_size=n))))
+    masks = [i for i, item in enumerate(items) if isinstance(item, np.ndarray)]
+    if len(masks) + any(isinstance(item, list) for item in items) > 1:
+        for i in masks:  # index arrays must broadcast together: one True in each mask
+            items[i] = np.arange(len(items[i])) == np.argmax(items[i])
+    if draw(st.booleans()):
+        items.insert(draw(st.integers(0, len(items))), None)
+    if draw(st.booleans()):
+        ellipsis_at = draw(st.integers(0, len(items) - 1))
+        items[ellipsis_at : ellipsis_at + 1] = [Ellipsis]
+    return tuple(items)
+
+
+@settings(max_examples=60, deadline=None)
 @given(case=array_and_index())
 def test_drawn_index_expressions(case):
     shape, index = case
@@ -161,6 +214,8 @@ def _no_negative_step(index):
 
 def _torch_index(index):
     """torch reads a NumPy bool array like a bool tensor; lists of ints stay lists."""
+    if isinstance(index, tuple):
+        return tuple(_torch_index(item) for item in index)
     if isinstance(index, np.ndarray):
         return torch.tensor(index)
     return index

@@ -83,27 +83,63 @@ def _has_integer_array(index: tuple) -> bool:
 
 
 def _normalize_index(index: Any) -> tuple:
-    """A tuple index NumPy understands: tensors and lists become arrays."""
+    """A tuple index NumPy understands: tensors and lists become arrays, 0-d integer arrays
+    become ints (torch reads them as ints)."""
     items = index if isinstance(index, tuple) else (index,)
     result = []
     for item in items:
         if isinstance(item, Tensor):
             item = item.data
-        elif isinstance(item, list):
+        elif isinstance(item, list | bool | np.bool_):  # torch reads True as a 0-d mask
             item = np.asarray(item)
-        if isinstance(item, np.ndarray) and item.dtype.kind not in "iub":
-            raise IndexError(
-                f"index: tensors used as indices must be integer or bool, got {item.dtype}"
-            )
+        if isinstance(item, np.ndarray):
+            if item.dtype.kind not in "iub":
+                raise IndexError(
+                    f"index: tensors used as indices must be integer or bool, got {item.dtype}"
+                )
+            if item.ndim == 0 and item.dtype.kind in "iu":
+                item = int(item)
         result.append(item)
     return tuple(result)
+
+
+def _is_int(item: Any) -> bool:
+    return isinstance(item, int | np.integer)
+
+
+def _torch_steps(index: tuple) -> list[tuple]:
+    """The index as NumPy indexes applied one after the other, in torch's order.
+
+    torch selects the integer indices first and then applies the index arrays to what is
+    left; NumPy counts an integer as one more index array, which moves the arrays' result
+    dims to the front when a slice separates the two (x[0, :, [1, 2]] has shape (4, 2) in
+    torch and (2, 4) in NumPy for x of shape (3, 4, 5)). So with both present, the integers
+    (and the slices, None, Ellipsis) go first and the arrays second.
+    """
+    arrays = any(isinstance(item, np.ndarray) for item in index)
+    if not arrays or not any(_is_int(item) for item in index):
+        return [index]
+    basic, advanced = [], []
+    for item in index:
+        if isinstance(item, np.ndarray):
+            basic.extend([slice(None)] * (item.ndim if item.dtype.kind == "b" else 1))
+            advanced.append(item)
+        elif _is_int(item):
+            basic.append(item)
+        else:
+            basic.append(item)
+            advanced.append(Ellipsis if item is Ellipsis else slice(None))
+    return [tuple(basic), tuple(advanced)]
 
 
 def getitem(x: Tensor, index: Any) -> Tensor:
     """x[index] with slices, None, Ellipsis, negative ints, integer arrays and bool masks."""
     index = _normalize_index(index)
     try:
-        return GetItem.apply(x, index)
+        out = x
+        for step in _torch_steps(index):
+            out = GetItem.apply(out, step)
+        return out
     except IndexError as error:
         raise IndexError(
             f"index {_describe(index)} is out of range for shape {x.shape}: {error}"
@@ -121,8 +157,12 @@ def setitem(x: Tensor, index: Any, value: Any) -> None:
         )
     index = _normalize_index(index)
     array = value.data if isinstance(value, Tensor) else value
+    *selections, last = _torch_steps(index)
     try:
-        x.data[index] = array
+        target = x.data
+        for step in selections:
+            target = target[step]  # integers and slices only: a view into x
+        target[last] = array
     except IndexError as error:
         raise IndexError(
             f"index {_describe(index)} is out of range for shape {x.shape}: {error}"
