@@ -243,6 +243,25 @@ def test_non_numeric_value_refused():
         net.load_state_dict(state)
 
 
+def test_unreadable_or_complex_values_name_the_key_and_change_nothing():
+    net = Net()
+    before = _snapshot(net)
+    twin = torch_net()
+    twin.load_state_dict({k: torch.as_tensor(v + 1) for k, v in before.items()})
+    needs_grad = {**twin.state_dict(), "fc1.weight": twin.fc1.weight}  # requires_grad=True
+    with pytest.raises(RuntimeError, match="'fc1.weight' cannot be read as a NumPy array"):
+        net.load_state_dict(needs_grad)
+    _assert_unchanged(net, before)
+    bfloat16 = {**twin.state_dict(), "fc2.weight": twin.fc2.weight.detach().bfloat16()}
+    with pytest.raises(RuntimeError, match="'fc2.weight' cannot be read as a NumPy array"):
+        net.load_state_dict(bfloat16)
+    _assert_unchanged(net, before)
+    complex_bias = {**before, "fc1.bias": before["fc1.bias"] + 1j}
+    with pytest.raises(RuntimeError, match="'fc1.bias' holds complex data, the model's is float64"):
+        net.load_state_dict(complex_bias)
+    _assert_unchanged(net, before)
+
+
 def test_load_copies_in_place_and_keeps_dtype():
     net = Net().float()
     weight = net.fc1.weight.data

@@ -349,9 +349,15 @@ class Module:
         for key, tensor in targets.items():
             if key not in state_dict:
                 continue
-            array = np.asarray(state_dict[key])
+            try:
+                array = np.asarray(state_dict[key])
+            except (TypeError, ValueError, RuntimeError) as error:  # e.g. torch's bfloat16
+                errors.append(f"{key!r} cannot be read as a NumPy array: {error}")
+                continue
             if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
                 errors.append(f"{key!r} holds non-numeric data of dtype {array.dtype}")
+            elif np.iscomplexobj(array) and not np.iscomplexobj(tensor.data):
+                errors.append(f"{key!r} holds complex data, the model's is {tensor.data.dtype}")
             elif array.shape != tensor.data.shape:
                 errors.append(
                     f"size mismatch for {key}: copying a param with shape {array.shape} from "
