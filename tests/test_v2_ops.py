@@ -195,6 +195,14 @@ def test_whole_max_splits_ties_evenly_like_torch():
     check(lambda L, t: t.amax((0, 1)), x)
 
 
+def test_std_of_equal_elements_has_zero_gradient_like_torch():
+    """ds/dx = (x - mean) / ((n - 1) s) is 0/0 at s = 0: torch defines it as 0, not nan."""
+    x = np.array([[0.5, 0.5, 0.5], [1.0, 2.0, 4.0]])
+    check(lambda L, t: t.std(1), x)
+    check(lambda L, t: t.std(1, keepdim=True, correction=0), x)
+    check_second_order(lambda L, t: t.std(1), x)
+
+
 def test_max_with_dim_sends_the_gradient_to_the_returned_index():
     x = np.array([[1.0, 3.0, 3.0], [2.0, 2.0, -1.0]])
     check(lambda L, t: t.max(1).values, x)

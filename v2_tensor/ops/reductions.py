@@ -128,6 +128,26 @@ class Var(Function):
         return _spread(grad, ctx) * centered * (2.0 / ctx.denominator), None, None, None
 
 
+class Std(Function):
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, dims: tuple, correction: int, keepdim: bool):
+        _remember(ctx, x, dims, keepdim)
+        ctx.denominator = builtins.max(math.prod(x.shape[d] for d in dims) - correction, 0)
+        out = np.std(x, axis=dims, ddof=correction, keepdims=keepdim)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple:
+        x, out = ctx.saved_tensors
+        s = _spread(out, ctx)
+        spread = s != 0
+        # ds/dx_i = (x_i - mean) / ((N - c) s); no gradient where s = 0 (as torch), not 0/0
+        per_std = (_spread(grad, ctx) / s.where(spread, 1.0)).where(spread, 0.0)
+        centered = x - x.mean(ctx.dims, keepdim=True)
+        return per_std * centered / ctx.denominator, None, None, None
+
+
 class LogSumExp(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, dims: tuple, keepdim: bool) -> np.ndarray:
@@ -258,7 +278,11 @@ def std(
     *,
     correction: int | None = None,
 ) -> Tensor:
-    return var(x, dim, unbiased, keepdim, correction=correction).sqrt()
+    """The square root of var, with torch's gradient: 0 where all elements are equal."""
+    _require_float("std", x)
+    if correction is None:
+        correction = 1 if unbiased else 0
+    return Std.apply(x, normalize_dims("std", dim, x.ndim), correction, keepdim)
 
 
 def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
