@@ -176,6 +176,8 @@ def test_maximum_ties_split_the_gradient():
     b = np.array([1.0, 5.0, 3.0])
     check(lambda L, x, y: L.maximum(x, y), a, b)
     check(lambda L, x, y: L.minimum(x, y), a, b)
+    check(lambda L, x, y: L.max(x, y), a, b)  # torch.max(input, other) is maximum
+    check(lambda L, x, y: x.min(y), a, b)
 
 
 @pytest.mark.parametrize("name", REDUCTIONS)

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..function import Context, Function
 from ..tensor import Tensor
+from .arithmetic import maximum, minimum
 from .dims import kept_shape, normalize_dim, normalize_dims
 from .indexing import scatter_into_zeros
 
@@ -225,16 +226,22 @@ def amin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     return Amin.apply(x, normalize_dims("amin", dim, x.ndim), keepdim)
 
 
-def max(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A001
-    """max() of all elements, or (values, indices) along `dim`, as torch.max."""
+def max(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """max() of all elements, (values, indices) along `dim`, or with a tensor in place of
+    `dim` the elementwise maximum, as torch.max."""
+    if isinstance(dim, Tensor):
+        return maximum(x, dim)
     if dim is None:
         return Amax.apply(x, tuple(range(x.ndim)), False)
     values, indices = MaxAlongDim.apply(x, normalize_dim("max", dim, x.ndim), keepdim)
     return values_indices(values, indices)
 
 
-def min(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:  # noqa: A001
-    """min() of all elements, or (values, indices) along `dim`, as torch.min."""
+def min(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """min() of all elements, (values, indices) along `dim`, or with a tensor in place of
+    `dim` the elementwise minimum, as torch.min."""
+    if isinstance(dim, Tensor):
+        return minimum(x, dim)
     if dim is None:
         return Amin.apply(x, tuple(range(x.ndim)), False)
     values, indices = MinAlongDim.apply(x, normalize_dim("min", dim, x.ndim), keepdim)
