@@ -11,7 +11,8 @@ from v3_nn.optim import lr_scheduler
 EPOCHS = 100
 
 
-def pair(name: str, kwargs: dict):
+def optimizers():
+    """The same two-group SGD in v3_nn and in torch."""
     ours = optim.SGD(
         [
             {"params": [v3_nn.Parameter(np.zeros(2))]},
@@ -28,6 +29,11 @@ def pair(name: str, kwargs: dict):
         lr=0.1,
         momentum=0.9,
     )
+    return ours, theirs
+
+
+def pair(name: str, kwargs: dict):
+    ours, theirs = optimizers()
     return (
         ours,
         theirs,
@@ -60,6 +66,33 @@ def test_learning_rates_match_torch_over_many_epochs(name, kwargs):
     assert [g["lr"] for g in ours.param_groups] == sched_ours.get_last_lr()
     assert sched_ours.last_epoch == sched_theirs.last_epoch == EPOCHS
     assert len({round(lr[0], 12) for lr in history_ours}) > 3, "the schedule must move"
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("StepLR", dict(step_size=3)),
+        ("ExponentialLR", dict(gamma=0.5)),
+        ("CosineAnnealingLR", dict(T_max=10)),
+    ],
+)
+def test_resuming_at_last_epoch_matches_torch(name, kwargs):
+    # Construction with last_epoch=5 is itself a step to epoch 6: StepLR decays there.
+    ours, theirs = optimizers()
+    for optimizer in (ours, theirs):
+        for group in optimizer.param_groups:
+            group["initial_lr"] = group["lr"]
+    sched_ours = getattr(lr_scheduler, name)(ours, last_epoch=5, **kwargs)
+    sched_theirs = getattr(torch.optim.lr_scheduler, name)(theirs, last_epoch=5, **kwargs)
+    history_ours, history_theirs = [], []
+    for _ in range(8):
+        history_ours.append(sched_ours.get_last_lr())
+        history_theirs.append(sched_theirs.get_last_lr())
+        ours.step()
+        theirs.step()
+        sched_ours.step()
+        sched_theirs.step()
+    np.testing.assert_allclose(history_ours, history_theirs, rtol=1e-12, atol=1e-15)
 
 
 def test_cosine_follows_the_closed_form_and_climbs_back_past_t_max():

@@ -31,7 +31,8 @@ class LRScheduler:
                     )
         self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
-        # As in torch, construction is a first step that keeps the current rates.
+        # As in torch, construction is a first step (flagged, so that ExponentialLR and
+        # CosineAnnealingLR keep the current rates; StepLR steps as usual).
         self._initial = True
         self.step()
         self._initial = False
@@ -42,9 +43,7 @@ class LRScheduler:
 
     def step(self) -> None:
         self.last_epoch += 1
-        lrs = [group["lr"] for group in self.optimizer.param_groups]
-        if not self._initial:
-            lrs = self.get_lr()
+        lrs = self.get_lr()
         for group, lr in zip(self.optimizer.param_groups, lrs, strict=True):
             group["lr"] = lr
         self._last_lr = lrs
@@ -87,7 +86,8 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+        lrs = [group["lr"] for group in self.optimizer.param_groups]
+        return lrs if self._initial else [lr * self.gamma for lr in lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -110,6 +110,8 @@ class CosineAnnealingLR(LRScheduler):
     def get_lr(self) -> list[float]:
         t, T, eta_min = self.last_epoch, self.T_max, self.eta_min
         groups = self.optimizer.param_groups
+        if self._initial:
+            return [group["lr"] for group in groups]
         if (t - 1 - T) % (2 * T) == 0:
             # The ratio below would divide by zero at the trough: step up from η_min instead.
             return [
