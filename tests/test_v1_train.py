@@ -61,7 +61,11 @@ def test_moons_reaches_full_training_accuracy(tmp_path):
     assert (tmp_path / "moons_boundary.png").exists()
 
 
-def test_bad_arguments_exit_with_a_message(capsys):
+def test_bad_arguments_exit_with_a_message_before_any_work(tmp_path, capsys):
     with pytest.raises(SystemExit):
         train.main(["--epochs", "0"])
     assert "--epochs must be >= 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # not after a whole training run
+        train.main(["--graph", str(tmp_path / "graph.jpg"), "--out-dir", str(tmp_path / "out")])
+    assert "--graph: save_graph: path must end in .svg, .png or .pdf" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

@@ -37,3 +37,11 @@ def test_script_prints_every_step_and_draws_the_graph(tmp_path, capsys):
     assert "DISAGREE" not in out and out.count("agree") == 4
     svg = (tmp_path / "walk.svg").read_text()
     assert ">w2<" in svg and ">sigmoid<" in svg
+
+
+def test_bad_graph_path_exits_before_printing(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        walkthrough.main(["--graph", str(tmp_path / "walk")])
+    captured = capsys.readouterr()
+    assert "--graph: save_graph: path must end in .svg, .png or .pdf" in captured.err
+    assert captured.out == ""

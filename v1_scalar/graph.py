@@ -14,6 +14,7 @@ import graphviz
 from v1_scalar.engine import Value, topological_order
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
+FORMATS = ("svg", "png", "pdf")
 
 
 def draw_dot(
@@ -54,9 +55,7 @@ def save_graph(root: Value, path: str | Path, rankdir: str = "LR", max_nodes: in
     instead, and a message says how to render it once Graphviz is installed.
     """
     path = Path(path)
-    fmt = path.suffix.lstrip(".").lower()
-    if fmt not in ("svg", "png", "pdf"):
-        raise ValueError(f"save_graph: path must end in .svg, .png or .pdf, got {str(path)!r}")
+    fmt = graph_format(path)
     dot = draw_dot(root, format=fmt, rankdir=rankdir, max_nodes=max_nodes)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -73,6 +72,17 @@ def save_graph(root: Value, path: str | Path, rankdir: str = "LR", max_nodes: in
             file=sys.stderr,
         )
         return source
+
+
+def graph_format(path: str | Path) -> str:
+    """The picture format that path's suffix names; a ValueError unless svg, png or pdf.
+
+    Scripts call it on their arguments, so a bad path fails before any work is done.
+    """
+    fmt = Path(path).suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise ValueError(f"save_graph: path must end in .svg, .png or .pdf, got {str(path)!r}")
+    return fmt
 
 
 def _escape(text: str) -> str:

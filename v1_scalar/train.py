@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from v1_scalar.create_data import DEFAULT_PATH, TRUE_BIAS, TRUE_WEIGHTS, write_regression
 from v1_scalar.engine import Value
-from v1_scalar.graph import save_graph
+from v1_scalar.graph import graph_format, save_graph
 from v1_scalar.nn import MLP, Module, Neuron
 from v1_scalar.optim import SGD
 
@@ -178,6 +178,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             setattr(args, name, value)
     if args.epochs < 1 or args.samples < 2 or not args.lr > 0:
         parser.error("--epochs must be >= 1, --samples >= 2 and --lr > 0")
+    if args.graph:
+        try:
+            graph_format(args.graph)
+        except ValueError as error:
+            parser.error(f"--graph: {error}")
     return args
 
 

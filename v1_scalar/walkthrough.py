@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 
 from v1_scalar.engine import Value
-from v1_scalar.graph import save_graph
+from v1_scalar.graph import graph_format, save_graph
 
 START = {"x": 2.0, "w1": 0.5, "b1": 0.1, "w2": -0.3, "b2": 0.2, "y": 1.0}
 PARAMETERS = ("w1", "b1", "w2", "b2")
@@ -124,6 +124,10 @@ def main(argv: list[str] | None = None) -> None:
         help="where to draw the graph: .svg, .png or .pdf (default output/v1/walkthrough.svg)",
     )
     args = parser.parse_args(argv)
+    try:
+        graph_format(args.graph)
+    except ValueError as error:
+        parser.error(f"--graph: {error}")
     result = walkthrough(args.lr)
     print("\n".join(result.lines))
     print(f"\nGraph of L with the gradients from backward(): {save_graph(result.loss, args.graph)}")
