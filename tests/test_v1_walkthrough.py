@@ -1,5 +1,6 @@
 """v1_scalar.walkthrough: the published figures of the 1-1-1 network, by hand and by engine."""
 
+import re
 import shutil
 
 import pytest
@@ -30,7 +31,8 @@ def test_script_prints_every_step_and_draws_the_graph(tmp_path, capsys):
     for line in (
         "L  = -(y·log p + (1-y)·log(1-p)) = 0.7603",
         "dL/dw2 = dL/dz2 · h",
-        "-0.5325 · +1.1000 = -0.5857",
+        "dL/dz2 = dL/dp · p(1-p)     = -2.138828 · +0.248947 = -0.532454",
+        "dL/dw1 = dL/dz1 · x         = +0.159736 · +2.000000 = +0.319473",
         "w2 = -0.3000 - 0.1 · (-0.5857) = -0.2414",
     ):
         assert line in out
@@ -45,3 +47,15 @@ def test_bad_graph_path_exits_before_printing(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "--graph: save_graph: path must end in .svg, .png or .pdf" in captured.err
     assert captured.out == ""
+
+
+def test_printed_chain_rule_products_multiply_out():
+    """A learner checking a printed line with a calculator gets its result to 6 places."""
+    product = re.compile(r"= ([+-]\d+\.\d{6}) · ([+-]\d+\.\d{6}) = ([+-]\d+\.\d{6})$")
+    checked = 0
+    for line in walkthrough.walkthrough().lines:
+        if match := product.search(line):
+            a, b, c = map(float, match.groups())
+            assert a * b == pytest.approx(c, abs=2e-6), line
+            checked += 1
+    assert checked == 7

@@ -68,14 +68,18 @@ def walkthrough(lr: float = 0.1) -> Walkthrough:
     loss = -(y * math.log(p) + (1 - y) * math.log(1 - p))
     say(f"L  = -(y·log p + (1-y)·log(1-p)) = {loss:.4f}   (target y = {y:g})")
 
-    lines += ["", "Backward pass: each gradient is the one before it times a local derivative"]
+    lines += [
+        "",
+        "Backward pass: each gradient is the one before it times a local derivative",
+        "(to 6 places: the printed factors multiply to the printed product up to the last place)",
+    ]
 
     def chain(lhs: str, formula: str, upstream: float, local: float) -> float:
-        say(f"{lhs:<6} = {formula:<18} = {upstream:+.4f} · {local:+.4f} = {upstream * local:+.4f}")
+        say(f"{lhs:<6} = {formula:<18} = {upstream:+.6f} · {local:+.6f} = {upstream * local:+.6f}")
         return upstream * local
 
     dL_dp = -y / p + (1 - y) / (1 - p)
-    say(f"{'dL/dp':<6} = {'-y/p + (1-y)/(1-p)':<18} = {dL_dp:+.4f}")
+    say(f"{'dL/dp':<6} = {'-y/p + (1-y)/(1-p)':<18} = {dL_dp:+.6f}")
     dL_dz2 = chain("dL/dz2", "dL/dp · p(1-p)", dL_dp, p * (1 - p))
     dL_dw2 = chain("dL/dw2", "dL/dz2 · h", dL_dz2, h)
     dL_db2 = chain("dL/db2", "dL/dz2 · 1", dL_dz2, 1.0)
