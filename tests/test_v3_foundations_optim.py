@@ -142,6 +142,26 @@ def test_param_groups_defaults_and_add_param_group():
         opt.add_param_group({"params": [a]})
 
 
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_a_group_added_later_steps_as_torch(name):
+    start = [np.array([1.0, -2.0]), np.array([0.5, 3.0])]
+    ours = [v3_nn.Parameter(a.copy()) for a in start]
+    theirs = [torch.tensor(a, requires_grad=True) for a in start]
+    kwargs = dict(lr=0.1, weight_decay=0.1)
+    opt_ours = getattr(optim, name)([ours[0]], **kwargs)
+    opt_theirs = getattr(torch.optim, name)([theirs[0]], **kwargs)
+    opt_ours.add_param_group({"params": [ours[1]], "lr": 0.2})
+    opt_theirs.add_param_group({"params": [theirs[1]], "lr": 0.2})
+    for _ in range(5):
+        for p, t in zip(ours, theirs, strict=True):
+            p.grad = vt.Tensor(np.sin(p.data) + p.data**2)
+            t.grad = torch.sin(t.detach()) + t.detach() ** 2
+        opt_ours.step()
+        opt_theirs.step()
+    for p, t in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
 def test_skips_parameters_without_gradients_and_zero_grad():
     a, b = v3_nn.Parameter(np.ones(2)), v3_nn.Parameter(np.ones(2))
     opt = optim.Adam([a, b], lr=0.1)

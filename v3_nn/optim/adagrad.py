@@ -43,13 +43,14 @@ class Adagrad(Optimizer):
             maximize=maximize,
         )
         super().__init__(params, defaults)
-        # torch fills the accumulator at construction, so state_dict() shows it before any step.
-        for group in self.param_groups:
-            for param in group["params"]:
-                self.state[param]["step"] = 0
-                self.state[param]["sum"] = np.full_like(
-                    param.data, group["initial_accumulator_value"]
-                )
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        # torch fills the accumulator as a group is added, so state_dict() shows it before a step.
+        super().add_param_group(param_group)
+        group = self.param_groups[-1]
+        for param in group["params"]:
+            self.state[param]["step"] = 0
+            self.state[param]["sum"] = np.full_like(param.data, group["initial_accumulator_value"])
 
     def _update(
         self, param: vt.Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
