@@ -3,6 +3,7 @@
 import json
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -18,32 +19,37 @@ def test_create_data_writes_the_documented_linear_relation(tmp_path, capsys):
         frame[["x1", "x2", "x3"]].to_numpy() @ create_data.TRUE_WEIGHTS + create_data.TRUE_BIAS
     )
     assert frame["y"].to_numpy() == pytest.approx(expected, abs=1e-8)
-    assert "w2 = -3.50" in capsys.readouterr().out
+    assert (
+        "y = x·w + b + noise with w1 = +2.00, w2 = -3.50, w3 = +1.50, b = +0.50, noise std 0.0"
+        in capsys.readouterr().out
+    )
+    noisy = create_data.make_regression(rows=4000, noise=0.1, seed=1)
+    residual = noisy["y"] - noisy[["x1", "x2", "x3"]].to_numpy() @ create_data.TRUE_WEIGHTS
+    assert residual.mean() == pytest.approx(create_data.TRUE_BIAS, abs=0.01)
+    assert residual.std() == pytest.approx(0.1, rel=0.05)  # the documented noise std
     with pytest.raises(ValueError, match="rows must be >= 1, got 0"):
         create_data.make_regression(rows=0)
+    with pytest.raises(SystemExit):
+        create_data.main(["--out", str(path), "--noise", "-0.1"])
+    assert "--noise >= 0, got 200 and -0.1" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 def test_regression_creates_its_data_recovers_the_parameters_and_draws_a_graph(tmp_path):
     data, graph = tmp_path / "data" / "reg.csv", tmp_path / "graph.svg"
-    args = [
-        "--epochs",
-        "40",
-        "--data",
-        str(data),
-        "--out-dir",
-        str(tmp_path),
-        "--graph",
-        str(graph),
-    ]
-    metrics = train.main(args)
+    metrics = train.main(["--data", str(data), "--out-dir", str(tmp_path), "--graph", str(graph)])
     assert data.exists()
-    assert metrics["final_loss"] < 0.02 < metrics["initial_loss"]
-    assert metrics["max_abs_error"] < 0.03
+    frame = pd.read_csv(data)
+    features = np.column_stack([frame[["x1", "x2", "x3"]].to_numpy(), np.ones(len(frame))])
+    least_squares = np.linalg.lstsq(features, frame["y"].to_numpy(), rcond=None)[0]
+    learned = [metrics["learned"][name] for name in ("w1", "w2", "w3", "b")]
+    np.testing.assert_allclose(learned, least_squares, atol=1e-4)  # SGD found the minimum
+    assert metrics["final_loss"] < 0.0101 and metrics["initial_loss"] > 10
+    assert metrics["max_abs_error"] < 0.01  # the README's figure for the default data
     saved = json.loads((tmp_path / "regression_metrics.json").read_text())
     assert saved["learned"]["w2"] == pytest.approx(-3.5, abs=0.03)
     history = pd.read_csv(tmp_path / "regression_history.csv")
-    assert len(history) == 40 and history["loss"].iloc[-1] < history["loss"].iloc[0]
+    assert len(history) == 60 and history["loss"].iloc[-1] < history["loss"].iloc[0]
     assert (tmp_path / "regression_loss.png").read_bytes().startswith(b"\x89PNG")
     svg = graph.read_text()
     assert ">w1<" in svg and ">b<" in svg and svg.count(">*<") == 3 and svg.count(">**2<") == 1
