@@ -113,12 +113,23 @@ def test_header_without_rows(tmp_path):
         read_gender_csv(path)
 
 
-def test_ragged_row(tmp_path):
+@pytest.mark.parametrize("row", [0, 1, 2])
+@pytest.mark.parametrize(("change", "count"), [(["extra", "fields"], 11), ([], 7)])
+def test_ragged_row_names_file_and_row(tmp_path, row, change, count):
+    """Too many values (pandas alone dropped a first row's extras) or too few (it filled the
+    missing text columns with NaN) stop the load with the row."""
     rows = [list(r) for r in ROWS]
-    rows[1] += ["extra", "fields"]
+    rows[row] = rows[row][:-2] if not change else rows[row] + change
     path = write_raw(tmp_path / "ragged.csv", HEADER, rows)
-    with pytest.raises(ValueError, match=r"ragged\.csv: not a readable CSV"):
+    with pytest.raises(ValueError, match=rf"ragged\.csv: row {row + 1} has {count} values for "):
         read_gender_csv(path)
+
+
+def test_an_empty_last_value_without_a_trailing_comma_is_a_value(tmp_path):
+    rows = [list(r) for r in ROWS]
+    rows[0][-1] = ""
+    path = write_raw(tmp_path / "g.csv", HEADER, rows, trailing="")
+    assert read_gender_csv(path)["favorite_color"].tolist() == ["", "Red", "Green"]
 
 
 def test_missing_file(tmp_path):

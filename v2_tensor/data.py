@@ -21,6 +21,7 @@ first, bounded wait), else falls back, with an announcement on stderr, to
 ``synthetic_gender``: the same schema drawn from the process documented there.
 """
 
+import csv
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,7 @@ def read_gender_csv(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     try:
+        _check_row_lengths(path)
         with warnings.catch_warnings():
             # a header without the trailing comma the rows carry: index_col=False drops it
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
@@ -88,7 +90,7 @@ def read_gender_csv(path: str | Path) -> pd.DataFrame:
             )
     except pd.errors.EmptyDataError:
         raise ValueError(f"{path}: the file is empty (expected a header and rows)") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+    except (pd.errors.ParserError, csv.Error, UnicodeDecodeError) as error:
         raise ValueError(f"{path}: not a readable CSV file: {error}") from None
 
     raw.columns = [str(name).strip() for name in raw.columns]
@@ -104,6 +106,30 @@ def read_gender_csv(path: str | Path) -> pd.DataFrame:
         frame[name] = _parse_numbers(frame[name], path, name)
     frame["gender"] = _parse_genders(frame["gender"], path)
     return frame
+
+
+def _check_row_lengths(path: Path) -> None:
+    """Each row has one value per named header column, plus at most an empty trailing one.
+
+    pandas would drop the extra values of a first row silently (index_col=False) and fill a
+    short row's last text columns with NaN, so the counts are checked here, row by row.
+    """
+    with path.open(newline="", encoding="utf-8-sig") as file:
+        lines = [fields for fields in csv.reader(file, skipinitialspace=True) if fields]
+    if not lines:
+        return  # an empty file: pandas reports it
+    named = _without_trailing_empty(lines[0])
+    for row, fields in enumerate(lines[1:], start=1):
+        if len(fields) != named and _without_trailing_empty(fields) != named:
+            raise ValueError(
+                f"{path}: row {row} has {_without_trailing_empty(fields)} values for the "
+                f"header's {named} columns"
+            )
+
+
+def _without_trailing_empty(fields: list[str]) -> int:
+    """How many fields a CSV line has, not counting the empty one after a trailing comma."""
+    return len(fields) - (len(fields) > 1 and not fields[-1].strip())
 
 
 def _parse_numbers(column: pd.Series, path: Path, name: str) -> pd.Series:
