@@ -139,6 +139,22 @@ def test_train_xor_fits_the_four_points(tmp_path, capsys):
     assert json.loads((tmp_path / "metrics.json").read_text())["targets"] == [0, 1, 1, 0]
 
 
+@pytest.mark.parametrize(
+    ("script", "argv", "message"),
+    [
+        (train_mlp, ["--epochs", "0"], "--epochs must be at least 1, got 0"),
+        (train_mlp, ["--batch-size", "-2"], "--batch-size must be at least 1, got -2"),
+        (train_mlp, ["--hidden", "16", "0"], "--hidden must be at least 1, got 0"),
+        (train_xor, ["--steps", "0"], "--steps must be at least 1, got 0"),
+        (save_sample, ["--index", "0", "--scale", "0"], "--scale must be at least 1, got 0"),
+    ],
+)
+def test_scripts_refuse_counts_below_one(script, argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        script.main(argv)
+    assert exit_info.value.code == 2 and message in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("script", [train_mlp, predict, save_sample, train_xor])
 def test_scripts_have_help_and_a_seed(script, capsys):
     with pytest.raises(SystemExit) as exit_info:

@@ -126,7 +126,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=Path("output/mnist"), help="metrics folder")
     parser.add_argument("--checkpoint", type=Path, default=CHECKPOINT)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    counts = {
+        "--epochs": args.epochs,
+        "--batch-size": args.batch_size,
+        "--hidden": min(args.hidden),
+    }
+    for flag, value in counts.items():
+        if value is not None and value < 1:
+            parser.error(f"{flag} must be at least 1, got {value}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

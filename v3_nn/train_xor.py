@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--out", type=Path, default=Path("output/xor"))
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
+    for flag, value in {"--steps": args.steps, "--hidden": args.hidden}.items():
+        if value < 1:
+            parser.error(f"{flag} must be at least 1, got {value}")
 
     vt.manual_seed(args.seed)
     model = nn.Sequential(nn.Linear(2, args.hidden), nn.Tanh(), nn.Linear(args.hidden, 1))
