@@ -75,6 +75,30 @@ def test_same_seed_gives_micrograds_network_and_reprs():
     assert len(MLP(2, [16, 16, 1]).parameters()) == 2 * 16 + 16 + 16 * 16 + 16 + 16 + 1
 
 
+def readme_example(Value):
+    """micrograd's README example, verbatim."""
+    a = Value(-4.0)
+    b = Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    return g.data, a.grad, b.grad
+
+
+def test_micrograd_readme_example_gives_its_published_figures():
+    ours, theirs = readme_example(Value), readme_example(micrograd.engine.Value)
+    assert [round(x, 4) for x in ours] == [24.7041, 138.8338, 645.5773]
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
 def demo_step(Value, MLP, seed=3):
     """micrograd's demo, verbatim in its use of the API: one full-batch hinge-loss step."""
     random.seed(seed)
