@@ -99,7 +99,13 @@ def test_cli_checks_its_arguments(capsys):
         parse_args(["--help"])
     assert exit_info.value.code == 0
     assert "--graph" in capsys.readouterr().out
-    for bad in (["--epochs", "0"], ["--test-fraction", "1"], ["--task", "age"]):
+    bad_cases = (
+        ["--epochs", "0"],
+        ["--test-fraction", "1"],
+        ["--task", "age"],
+        ["--graph", "g.jpg"],
+    )
+    for bad in bad_cases:
         with pytest.raises(SystemExit) as exit_info:
             parse_args(bad)
         assert exit_info.value.code == 2

@@ -27,6 +27,7 @@ from tqdm import tqdm  # noqa: E402
 import v2_tensor as vt  # noqa: E402
 
 from .data import GenderData, load_gender  # noqa: E402
+from .graph import FORMATS, draw  # noqa: E402
 
 FEATURES = {"income": ("male", "age", "height_cm"), "gender": ("height_cm", "weight_kg")}
 # Below 2 / (largest Hessian eigenvalue), which features in [0, 1] bound by 8 for the mean
@@ -228,8 +229,6 @@ def run(args: argparse.Namespace) -> dict:
     with open(out / f"{args.task}_loss.csv", "w", newline="") as file:
         csv.writer(file).writerows([("epoch", "loss"), *enumerate(result.losses)])
     if args.graph:
-        from .graph import draw
-
         print(f"graph of the final loss: {draw(result.last_loss, args.graph)}")
     print(f"metrics, loss curve and plot in {out}/")
     return results
@@ -254,6 +253,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--epochs must be at least 1")
     if not 0 < args.test_fraction < 1:
         parser.error("--test-fraction must be between 0 and 1")
+    if args.graph and Path(args.graph).suffix.lstrip(".").lower() not in FORMATS:
+        parser.error(f"--graph {args.graph}: the suffix must be one of {', '.join(FORMATS)}")
     return args
 
 
