@@ -112,6 +112,21 @@ def test_state_dict_resumes_the_same_trajectory(name, kwargs):
         np.testing.assert_allclose(p_ours.data, p_theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
+def test_load_state_dict_of_another_model_is_refused_before_anything_changes():
+    a, b = v3_nn.Parameter(np.ones((2, 3))), v3_nn.Parameter(np.ones(3))
+    opt = optim.Adam([a, b], lr=0.1)
+    a.grad, b.grad = vt.Tensor(np.ones((2, 3))), vt.Tensor(np.ones(3))
+    opt.step()
+    other = optim.Adam([v3_nn.Parameter(np.ones((3, 2))), v3_nn.Parameter(np.ones(3))], lr=0.5)
+    other.step()  # no gradients: no state yet
+    saved = opt.state_dict()
+    with pytest.raises(ValueError, match=r"'exp_avg' of shape \(2, 3\) for parameter 0.*\(3, 2\)"):
+        other.load_state_dict(saved)
+    assert other.param_groups[0]["lr"] == 0.5 and not other.state
+    with pytest.raises(ValueError, match="1 parameter groups, this optimizer has 2"):
+        optim.Adam([{"params": [a]}, {"params": [b]}]).load_state_dict(saved)
+
+
 def test_training_a_v3_model_end_to_end_matches_torch():
     # Gradients from v2_tensor's own backward this time: a model, an optimizer, 30 steps.
     weight, bias = start()

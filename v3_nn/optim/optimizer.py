@@ -132,6 +132,12 @@ class Optimizer:
         state: defaultdict[vt.Tensor, dict[str, Any]] = defaultdict(dict)
         for i, saved_state in state_dict["state"].items():
             param = params[i]
+            for name, value in saved_state.items():
+                if isinstance(value, np.ndarray) and value.ndim and value.shape != param.shape:
+                    raise ValueError(
+                        f"loaded state dict holds {name!r} of shape {value.shape} for parameter "
+                        f"{i}, whose shape is {tuple(param.shape)}"
+                    )
             state[param] = {
                 k: np.array(v, dtype=param.data.dtype) if isinstance(v, np.ndarray) else v
                 for k, v in saved_state.items()
