@@ -278,6 +278,12 @@ def test_layer_errors_match_torch():
         gru(vt.zeros(6, 2, 3), vt.zeros(1, 4))
     with pytest.raises(ValueError, match="dtype"):
         gru(vt.zeros(6, 2, 3, dtype=vt.float64))
+    with pytest.raises(RuntimeError, match=r"GRU: hidden state dtype \(float64\) does not match"):
+        gru(vt.zeros(6, 2, 3), vt.zeros(1, 2, 4, dtype=vt.float64))
+    with pytest.raises(TypeError, match="GRU: hx must hold Tensors, got tuple"):
+        gru(vt.zeros(6, 2, 3), (vt.zeros(1, 2, 4),))
+    with pytest.raises(TypeError, match=r"LSTM: hx must be a pair \(h_0, c_0\), got Tensor"):
+        lstm(vt.zeros(6, 2, 3), vt.zeros(2, 2, 4))
     with pytest.raises(ValueError, match="Unknown nonlinearity 'gelu'"):
         v3_nn.RNN(3, 4, nonlinearity="gelu")
     with pytest.raises(ValueError, match="dropout"):
@@ -300,3 +306,9 @@ def test_cell_errors():
         cell(vt.zeros(2, 3), (vt.zeros(3, 4), vt.zeros(3, 4)))
     with pytest.raises(RuntimeError, match="does not match"):
         v3_nn.GRUCell(3, 4)(vt.zeros(2, 3), vt.zeros(2, 5))
+    with pytest.raises(TypeError, match="hx must be a pair .* got tuple of 1"):
+        cell(vt.zeros(2, 3), (vt.zeros(2, 4),))
+    with pytest.raises(RuntimeError, match=r"LSTMCell: input dtype \(float64\) does not match"):
+        cell(vt.zeros(2, 3, dtype=vt.float64))
+    with pytest.raises(RuntimeError, match=r"GRUCell: hidden state dtype \(float64\)"):
+        v3_nn.GRUCell(3, 4)(vt.zeros(2, 3), vt.zeros(2, 4, dtype=vt.float64))

@@ -34,6 +34,27 @@ def _zeros(shape: tuple[int, ...], like: Tensor) -> Tensor:
     return vt.Tensor(np.zeros(shape, dtype=like.dtype))
 
 
+def _check_state(name: str, input: Tensor, hx: tuple[Tensor, ...] | None) -> None:
+    """The initial state holds Tensors of the input's dtype (never a silent mixed-dtype run)."""
+    for h in hx or ():
+        if not isinstance(h, Tensor):
+            raise TypeError(f"{name}: hx must hold Tensors, got {type(h).__name__}")
+        if h.dtype != input.dtype:
+            raise RuntimeError(
+                f"{name}: hidden state dtype ({h.dtype}) does not match input dtype ({input.dtype})"
+            )
+
+
+def _as_pair(name: str, hx) -> tuple[Tensor, Tensor] | None:
+    """An LSTM state: None or the pair (h, c)."""
+    if hx is None:
+        return None
+    if not isinstance(hx, tuple | list) or len(hx) != 2:
+        got = type(hx).__name__ + (f" of {len(hx)}" if isinstance(hx, tuple | list) else "")
+        raise TypeError(f"{name}: hx must be a pair (h_0, c_0), got {got}")
+    return tuple(hx)
+
+
 class RNNBase(Module):
     """The stack of layers and directions shared by RNN, LSTM and GRU."""
 
@@ -125,6 +146,7 @@ class RNNBase(Module):
         name = type(self).__name__
         if input.ndim not in (2, 3):
             raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.ndim}D instead")
+        _check_state(name, input, hx)
         if hx is not None and any(h.ndim != input.ndim for h in hx):
             kind = "unbatched 2-D" if input.ndim == 2 else "batched 3-D"
             wrong = next(h.ndim for h in hx if h.ndim != input.ndim)
@@ -266,7 +288,7 @@ class LSTM(RNNBase):
     def forward(
         self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
     ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-        output, (h_n, c_n) = self._run(input, None if hx is None else tuple(hx))
+        output, (h_n, c_n) = self._run(input, _as_pair("LSTM", hx))
         return output, (h_n, c_n)
 
 
@@ -346,6 +368,12 @@ class RNNCellBase(Module):
                 f"{name}: input has inconsistent input_size: got {input.shape[-1]} "
                 f"expected {self.input_size}"
             )
+        if input.dtype != self.weight_ih.dtype:
+            raise RuntimeError(
+                f"{name}: input dtype ({input.dtype}) does not match weight dtype "
+                f"({self.weight_ih.dtype})"
+            )
+        _check_state(name, input, hx)
         batched = input.ndim == 2
         if not batched:
             input = input.unsqueeze(0)
@@ -400,7 +428,7 @@ class LSTMCell(RNNCellBase):
     def forward(
         self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
     ) -> tuple[Tensor, Tensor]:
-        input, state, batched = self._prepare(input, None if hx is None else tuple(hx), 2)
+        input, state, batched = self._prepare(input, _as_pair("LSTMCell", hx), 2)
         h, c = lstm_cell(input, state, *self._weights())
         return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
 
