@@ -152,6 +152,11 @@ def test_bad_sizes_and_inputs_are_clear_errors():
         MLP(2, [])
     with pytest.raises(ValueError, match="Neuron: nin must be a positive int, got 2.5"):
         MLP(2.5, [1])
+    with pytest.raises(TypeError, match=r"MLP: nouts must be a list of layer sizes, got 16"):
+        MLP(2, 16)
+    with pytest.raises(TypeError, match=r"Neuron: expected a list of 2 inputs, got 1.5"):
+        MLP(2, [3, 1])(1.5)
+    assert isinstance(MLP(1, [2, 1])(Value(1.5)), Value)  # a lone Value is one input
 
 
 @pytest.mark.parametrize(

@@ -38,8 +38,12 @@ class Neuron(Module):
         self.nonlin = nonlin
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
-        if len(x) != len(self.w):
-            raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
+        try:
+            n = len(x)
+        except TypeError:
+            raise TypeError(f"Neuron: expected a list of {len(self.w)} inputs, got {x!r}") from None
+        if n != len(self.w):
+            raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {n}")
         act = sum_values([self.b, *(wi * xi for wi, xi in zip(self.w, x, strict=True))])
         return act.relu() if self.nonlin else act
 
@@ -72,9 +76,12 @@ class MLP(Module):
     """Layers of sizes nin -> nouts[0] -> ... -> nouts[-1]; ReLU on all but the last."""
 
     def __init__(self, nin: int, nouts: Sequence[int]) -> None:
+        try:
+            sizes = [nin, *nouts]
+        except TypeError:
+            raise TypeError(f"MLP: nouts must be a list of layer sizes, got {nouts!r}") from None
         if len(nouts) == 0:
             raise ValueError("MLP: nouts must list at least one layer size, got []")
-        sizes = [nin, *nouts]
         last = len(nouts) - 1
         self.layers = [Layer(sizes[i], sizes[i + 1], nonlin=i != last) for i in range(len(nouts))]
 
