@@ -9,7 +9,7 @@ walk over those registries, in registration order, so keys and order match torch
 from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,17 @@ class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpect
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
         return super().__repr__()
+
+
+def zero_grads(params: Iterable[vt.Tensor], set_to_none: bool = True) -> None:
+    """Drop each tensor's gradient (set_to_none) or fill it with zeros; Module and Optimizer."""
+    for param in params:
+        if param.grad is None:
+            continue
+        if set_to_none:
+            param.grad = None
+        else:
+            param.grad.data[...] = 0
 
 
 def _addindent(text: str, spaces: int) -> str:
@@ -279,13 +290,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget accumulated gradients: drop them (default) or fill them with zeros."""
-        for param in self.parameters():
-            if param.grad is None:
-                continue
-            if set_to_none:
-                param.grad = None
-            else:
-                param.grad.data[...] = 0
+        zero_grads(self.parameters(), set_to_none)
 
     def _cast_floating(self, dtype: np.dtype) -> Module:
         # Casts floating parameters, their gradients and floating buffers; integer state

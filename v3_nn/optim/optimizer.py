@@ -15,6 +15,8 @@ import numpy as np
 
 import v2_tensor as vt
 
+from ..module import zero_grads
+
 ParamsT = Iterable[vt.Tensor] | Iterable[dict[str, Any]]
 
 
@@ -62,14 +64,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Drop every parameter's gradient (default) or fill it with zeros."""
-        for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                if set_to_none:
-                    param.grad = None
-                else:
-                    param.grad.data[...] = 0
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Re-evaluate the loss with `closure` if given, then update every parameter once."""
