@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from v3_nn.checkpoint import load, load_config
 from v3_nn.train_cnn import build_cnn, main
@@ -34,3 +35,12 @@ def test_train_cnn_learns_the_digits(tmp_path, capsys):
     model = build_cnn(config["side"], config["channels"])
     model.load_state_dict(load(checkpoint))
     assert np.isfinite(model[0].weight.data).all()
+
+
+@pytest.mark.parametrize(
+    "flag", [["--epochs", "0"], ["--batch-size", "-1"], ["--channels", "8", "0"]]
+)
+def test_non_positive_sizes_are_refused(flag, capsys):
+    with pytest.raises(SystemExit):
+        main(["--source", "digits", *flag])
+    assert "must be positive" in capsys.readouterr().err

@@ -64,7 +64,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=Path("output/cnn"), help="metrics folder")
     parser.add_argument("--checkpoint", type=Path, default=Path("models/cnn.npz"))
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if min(1 if args.epochs is None else args.epochs, args.batch_size, *args.channels) < 1:
+        parser.error("--epochs, --batch-size and --channels must be positive")
+    return args
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
