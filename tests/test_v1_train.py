@@ -67,6 +67,14 @@ def test_moons_reaches_full_training_accuracy(tmp_path):
     assert (tmp_path / "moons_boundary.png").exists()
 
 
+def test_a_csv_without_create_datas_columns_is_refused_before_training(tmp_path):
+    path = tmp_path / "other.csv"
+    pd.DataFrame({"a": [1.0, 2.0], "y": [0.0, 1.0]}).to_csv(path, index=False)
+    with pytest.raises(ValueError, match=r"columns \['x1', 'x2', 'x3', 'y'\] .* got \['a', 'y'\]"):
+        train.main(["--data", str(path), "--out-dir", str(tmp_path / "out")])
+    assert not (tmp_path / "out").exists()
+
+
 def test_bad_arguments_exit_with_a_message_before_any_work(tmp_path, capsys):
     with pytest.raises(SystemExit):
         train.main(["--epochs", "0"])

@@ -52,7 +52,12 @@ def regression_task(data_path: Path) -> Task:
         write_regression(data_path)
         print(f"Created {data_path} (python -m v1_scalar.create_data writes it with options)")
     frame = pd.read_csv(data_path)
-    features = [c for c in frame.columns if c != "y"]
+    features = [f"x{i + 1}" for i in range(len(TRUE_WEIGHTS))]
+    if list(frame.columns) != [*features, "y"]:
+        raise ValueError(
+            f"train: {data_path} must have the columns {[*features, 'y']} that "
+            f"v1_scalar.create_data writes, got {list(frame.columns)}"
+        )
     x_rows, targets = frame[features].to_numpy().tolist(), frame["y"].tolist()
     model = Neuron(len(features), nonlin=False)
     for i, w in enumerate(model.w):
