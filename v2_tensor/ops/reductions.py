@@ -118,7 +118,7 @@ class Var(Function):
     def forward(ctx: Context, x: np.ndarray, dims: tuple, correction: int, keepdim: bool):
         _remember(ctx, x, dims, keepdim)
         ctx.save_for_backward(x)
-        ctx.denominator = builtins.max(math.prod(x.shape[d] for d in dims) - correction, 0)
+        ctx.denominator = _degrees_of_freedom(x, dims, correction)
         return np.var(x, axis=dims, ddof=correction, keepdims=keepdim)
 
     @staticmethod
@@ -133,7 +133,7 @@ class Std(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, dims: tuple, correction: int, keepdim: bool):
         _remember(ctx, x, dims, keepdim)
-        ctx.denominator = builtins.max(math.prod(x.shape[d] for d in dims) - correction, 0)
+        ctx.denominator = _degrees_of_freedom(x, dims, correction)
         out = np.std(x, axis=dims, ddof=correction, keepdims=keepdim)
         ctx.save_for_backward(x, out)
         return out
@@ -147,6 +147,11 @@ class Std(Function):
         per_std = (_spread(grad, ctx) / s.where(spread, 1.0)).where(spread, 0.0)
         centered = x - x.mean(ctx.dims, keepdim=True)
         return per_std * centered / ctx.denominator, None, None, None
+
+
+def _degrees_of_freedom(x: np.ndarray, dims: tuple, correction: int) -> int:
+    """N - correction, the divisor of var and std (N elements per reduced slice)."""
+    return builtins.max(math.prod(x.shape[d] for d in dims) - correction, 0)
 
 
 class LogSumExp(Function):
@@ -271,10 +276,7 @@ def var(
     correction: int | None = None,
 ) -> Tensor:
     """Variance with Bessel's correction by default (correction=1, i.e. unbiased=True)."""
-    _require_float("var", x)
-    if correction is None:
-        correction = 1 if unbiased else 0
-    return Var.apply(x, normalize_dims("var", dim, x.ndim), correction, keepdim)
+    return _spread_of("var", Var, x, dim, unbiased, keepdim, correction)
 
 
 def std(
@@ -286,10 +288,23 @@ def std(
     correction: int | None = None,
 ) -> Tensor:
     """The square root of var, with torch's gradient: 0 where all elements are equal."""
-    _require_float("std", x)
+    return _spread_of("std", Std, x, dim, unbiased, keepdim, correction)
+
+
+def _spread_of(
+    op: str,
+    function: type[Function],
+    x: Tensor,
+    dim: Any,
+    unbiased: bool,
+    keepdim: bool,
+    correction: int | None,
+) -> Tensor:
+    """var or std: torch's `unbiased` flag read as correction 1 or 0 unless one is given."""
+    _require_float(op, x)
     if correction is None:
         correction = 1 if unbiased else 0
-    return Std.apply(x, normalize_dims("std", dim, x.ndim), correction, keepdim)
+    return function.apply(x, normalize_dims(op, dim, x.ndim), correction, keepdim)
 
 
 def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
