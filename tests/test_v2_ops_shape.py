@@ -76,6 +76,8 @@ def test_cat_and_stack(dim):
     check(lambda L, x, y, z: L.cat([x, y, z], dim), a, b, c)
     check(lambda L, x, y, z: L.stack([x, y, z], dim), a, b, c)
     check(lambda L, x, y: L.cat((x, y.exp()), dim=dim) ** 2, a, b)
+    check_second_order(lambda L, x, y: L.cat([x * y, y], dim) ** 2, a, b)
+    check_second_order(lambda L, x, y: L.stack([x * y, y], dim) ** 2, a, b)
 
 
 def test_cat_of_different_sizes_along_dim():
