@@ -238,3 +238,14 @@ def test_bad_constructor_arguments_raise_before_anything_is_built():
         nn.Conv1d(3, 4, 3, groups=0)
     with pytest.raises(TypeError, match="kernel_size must be an int or 2 ints"):
         nn.Conv2d(3, 4, (3, 3, 3))
+    with pytest.raises(ValueError, match=r"Conv2d: kernel_size \(0, 0\), stride .* positive"):
+        nn.Conv2d(3, 4, 0)
+    with pytest.raises(ValueError, match="positive"):
+        nn.Conv1d(3, 4, 3, stride=0)
+    with pytest.raises(ValueError, match="Conv2d: in_channels must be a positive int, got 3.0"):
+        nn.Conv2d(3.0, 4, 3)
+
+
+def test_a_zero_sized_kernel_is_refused_not_convolved():
+    with pytest.raises(RuntimeError, match=r"conv2d: kernel size should be greater than zero"):
+        conv2d(vt.zeros(1, 3, 5, 5), vt.zeros(4, 3, 0, 3))

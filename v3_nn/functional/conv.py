@@ -253,6 +253,8 @@ def _convolution(op, input, weight, bias, stride, padding, dilation, groups, dim
     if any(s < 1 for s in stride) or any(d < 1 for d in dilation):
         raise RuntimeError(f"{op}: stride {stride} and dilation {dilation} must be positive")
     kernel = tuple(weight.shape[2:])
+    if min(kernel) < 1:
+        raise RuntimeError(f"{op}: kernel size should be greater than zero, got {kernel}")
     pads = conv_padding(op, padding, kernel, stride, dilation)
     padded = tuple(n + a + b for n, (a, b) in zip(input.shape[-dims:], pads, strict=True))
     span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True))

@@ -42,6 +42,9 @@ class _ConvNd(Module):
     ) -> None:
         super().__init__()
         name = type(self).__name__
+        for arg, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if not isinstance(value, int | np.integer) or value < 1:
+                raise ValueError(f"{name}: {arg} must be a positive int, got {value!r}")
         if groups <= 0:
             raise ValueError(f"{name}: groups must be a positive integer, got {groups}")
         if in_channels % groups or out_channels % groups:
@@ -59,6 +62,11 @@ class _ConvNd(Module):
         self.kernel_size = as_tuple(kernel_size, self.dims, "kernel_size", name)
         self.stride = as_tuple(stride, self.dims, "stride", name)
         self.dilation = as_tuple(dilation, self.dims, "dilation", name)
+        if min(self.kernel_size + self.stride + self.dilation) < 1:
+            raise ValueError(
+                f"{name}: kernel_size {self.kernel_size}, stride {self.stride} and dilation "
+                f"{self.dilation} must be positive"
+            )
         self.padding = (
             padding if isinstance(padding, str) else as_tuple(padding, self.dims, "padding", name)
         )
