@@ -175,8 +175,12 @@ def test_conversions():
     assert bool(vt.tensor([1.0])) and not bool(vt.tensor(0.0))
     with pytest.raises(RuntimeError, match="ambiguous"):
         bool(x)
-    with pytest.raises(ValueError):
+    with pytest.raises(RuntimeError, match="4 elements"):  # as torch
         x.item()
+    with pytest.raises(ValueError, match=r"\(2, 2\)"):  # float() and int() as torch
+        float(x)
+    with pytest.raises(ValueError, match=r"\(2, 2\)"):
+        int(x)
     with pytest.raises(RuntimeError, match="detach"):
         vt.ones(2, requires_grad=True).numpy()
     assert x.numpy() is x.data

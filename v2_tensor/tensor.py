@@ -78,9 +78,7 @@ class Tensor:
 
     # ---- conversion -------------------------------------------------------------------
     def item(self) -> float | int | bool:
-        if self.data.size != 1:
-            raise ValueError(f"item(): a Tensor with {self.data.size} elements cannot be a number")
-        return self.data.item()
+        return self._scalar("item", RuntimeError)
 
     def numpy(self) -> np.ndarray:
         if self.requires_grad:
@@ -96,10 +94,20 @@ class Tensor:
         return np.array(self.data, dtype=dtype, copy=True)
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar("float", ValueError))
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar("int", ValueError))
+
+    def _scalar(self, conversion: str, error: type[Exception]) -> float | int | bool:
+        """The one element as a Python number (torch raises RuntimeError from item(), ValueError
+        from float() and int())."""
+        if self.data.size != 1:
+            raise error(
+                f"{conversion}(): a Tensor with {self.data.size} elements (shape {self.shape}) "
+                "cannot be converted to a Python number"
+            )
+        return self.data.item()
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
