@@ -282,6 +282,8 @@ def test_layer_errors_match_torch():
         gru(vt.zeros(6, 2, 3), vt.zeros(1, 2, 4, dtype=vt.float64))
     with pytest.raises(TypeError, match="GRU: hx must hold Tensors, got tuple"):
         gru(vt.zeros(6, 2, 3), (vt.zeros(1, 2, 4),))
+    with pytest.raises(RuntimeError, match="sequence length to be larger than 0"):
+        v3_nn.GRU(3, 4, batch_first=True)(vt.zeros(2, 0, 3))
     with pytest.raises(TypeError, match=r"LSTM: hx must be a pair \(h_0, c_0\), got Tensor"):
         lstm(vt.zeros(6, 2, 3), vt.zeros(2, 2, 4))
     with pytest.raises(ValueError, match="Unknown nonlinearity 'gelu'"):

@@ -147,6 +147,11 @@ class RNNBase(Module):
         if input.ndim not in (2, 3):
             raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.ndim}D instead")
         _check_state(name, input, hx)
+        if input.shape[1 if self.batch_first and input.ndim == 3 else 0] == 0:
+            raise RuntimeError(
+                f"{name}: Expected sequence length to be larger than 0, got input "
+                f"of shape {tuple(input.shape)}"
+            )
         if hx is not None and any(h.ndim != input.ndim for h in hx):
             kind = "unbatched 2-D" if input.ndim == 2 else "batched 3-D"
             wrong = next(h.ndim for h in hx if h.ndim != input.ndim)
