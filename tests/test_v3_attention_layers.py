@@ -214,6 +214,8 @@ def test_mha_dropout_only_in_training():
     "build, call, error, message",
     [
         (lambda: nn.MultiheadAttention(10, 3), None, ValueError, "divisible"),
+        (lambda: nn.MultiheadAttention(8, 2.0), None, TypeError, "must be ints"),
+        (lambda: nn.MultiheadAttention(8, 2, dropout=1.5), None, ValueError, "dropout"),
         (
             None,
             lambda m: m(vt.zeros(4, 8), vt.zeros(4, 2, 8), vt.zeros(4, 2, 8)),

@@ -43,6 +43,13 @@ class MultiheadAttention(Module):
         batch_first: bool = False,
     ) -> None:
         super().__init__()
+        if not all(isinstance(n, int | np.integer) for n in (embed_dim, num_heads)):
+            raise TypeError(
+                f"MultiheadAttention: embed_dim and num_heads must be ints, "
+                f"got {embed_dim!r} and {num_heads!r}"
+            )
+        if not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"MultiheadAttention: dropout must be in [0, 1], got {dropout}")
         if embed_dim <= 0 or num_heads <= 0:
             raise ValueError(
                 f"MultiheadAttention: embed_dim and num_heads must be positive, "
