@@ -367,7 +367,9 @@ def test_transformer_encoder_matches_torch():
     rng = np.random.default_rng(7)
     vt.manual_seed(3)
     layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0, batch_first=True)
-    model = nn.TransformerEncoder(layer, num_layers=2, norm=nn.LayerNorm(8)).double()
+    model = nn.TransformerEncoder(
+        layer, num_layers=2, norm=nn.LayerNorm(8), enable_nested_tensor=False
+    ).double()
     t_layer = torch.nn.TransformerEncoderLayer(
         8, 2, dim_feedforward=16, dropout=0.0, batch_first=True
     )

@@ -105,6 +105,8 @@ class TransformerEncoder(Module):
     """torch.nn.TransformerEncoder: num_layers deep copies of encoder_layer, then `norm`.
 
     Like torch, every layer starts from the same weights (copies of encoder_layer's).
+    enable_nested_tensor and mask_check are accepted so torch code runs unchanged; they
+    change nothing, as there is no nested-tensor fast path here.
     """
 
     def __init__(
@@ -112,6 +114,8 @@ class TransformerEncoder(Module):
         encoder_layer: TransformerEncoderLayer,
         num_layers: int,
         norm: Module | None = None,
+        enable_nested_tensor: bool = True,
+        mask_check: bool = True,
     ) -> None:
         super().__init__()
         self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
