@@ -75,6 +75,14 @@ def test_a_csv_without_create_datas_columns_is_refused_before_training(tmp_path)
     assert not (tmp_path / "out").exists()
 
 
+def test_a_diverging_run_stops_with_a_message(tmp_path):
+    data = create_data.write_regression(tmp_path / "reg.csv", rows=10)
+    args = ["--data", str(data), "--lr", "100", "--epochs", "1000", "--out-dir", str(tmp_path)]
+    with pytest.raises(SystemExit, match=r"loss overflowed in epoch \d+: .* --lr below 100.0"):
+        train.main(args)
+    assert not (tmp_path / "regression_history.csv").exists()
+
+
 def test_bad_arguments_exit_with_a_message_before_any_work(tmp_path, capsys):
     with pytest.raises(SystemExit):
         train.main(["--epochs", "0"])

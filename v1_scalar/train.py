@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import time
 from collections.abc import Callable
@@ -117,7 +118,17 @@ def train(task: Task, epochs: int, lr: float) -> list[dict[str, float]]:
     for k in bar:
         if task.decay_lr:
             optimizer.lr = lr * (1.0 - 0.9 * k / epochs)
-        loss, metrics = task.loss()
+        try:
+            loss, metrics = task.loss()
+            finite = math.isfinite(loss.data)
+        except OverflowError:
+            finite = False
+        if not finite:
+            bar.close()
+            raise SystemExit(
+                f"train: the loss overflowed in epoch {k + 1}: training diverged; "
+                f"try an --lr below {lr}"
+            )
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
