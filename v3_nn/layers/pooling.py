@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from v2_tensor import Tensor
 
@@ -13,6 +13,8 @@ Size = int | Sequence[int]
 
 
 class _MaxPoolNd(Module):
+    pool: Callable[..., Tensor | tuple[Tensor, Tensor]]
+
     def __init__(
         self,
         kernel_size: Size,
@@ -30,6 +32,17 @@ class _MaxPoolNd(Module):
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
 
+    def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:
+        return self.pool(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+            self.return_indices,
+        )
+
     def extra_repr(self) -> str:
         return (
             f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -40,31 +53,13 @@ class _MaxPoolNd(Module):
 class MaxPool1d(_MaxPoolNd):
     """Max over sliding windows of (N, C, L) or (C, L); see torch.nn.MaxPool1d."""
 
-    def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:
-        return max_pool1d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-            self.return_indices,
-        )
+    pool = staticmethod(max_pool1d)
 
 
 class MaxPool2d(_MaxPoolNd):
     """Max over sliding windows of (N, C, H, W) or (C, H, W); see torch.nn.MaxPool2d."""
 
-    def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:
-        return max_pool2d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-            self.return_indices,
-        )
+    pool = staticmethod(max_pool2d)
 
 
 class AvgPool2d(Module):
