@@ -20,6 +20,14 @@ def test_train_lstm_smoke(tmp_path):
     assert saved["lstm_mse"] < 0.8 * saved["naive_mse"]  # even 8 epochs beat the baseline
     rows = (tmp_path / "predictions.csv").read_text().splitlines()
     assert rows[0] == "month,true,lstm,naive" and len(rows) == 1 + 72
+    # the CSV holds the test months in original units; both MSEs are computed from it
+    month, true, lstm, naive = np.loadtxt(tmp_path / "predictions.csv", delimiter=",", skiprows=1).T
+    series = train_lstm.synthetic_sales()
+    np.testing.assert_array_equal(month, np.arange(288, 360))
+    np.testing.assert_allclose(true, series[288:], atol=1e-6)
+    np.testing.assert_allclose(naive, series[287:-1], atol=1e-6)  # last value before each month
+    assert np.mean((lstm - true) ** 2) == pytest.approx(saved["lstm_mse"], rel=1e-6)
+    assert np.mean((naive - true) ** 2) == pytest.approx(saved["naive_mse"], rel=1e-6)
     assert (tmp_path / "forecast.png").stat().st_size > 0
 
 
