@@ -218,6 +218,17 @@ def test_max_with_dim_sends_the_gradient_to_the_returned_index():
         assert values is got.values and indices is got.indices
 
 
+def test_zero_dim_tensors_along_dim_0_like_torch():
+    """A 0-d tensor is one element along dim 0 (or -1): max/min/gather/argmax work on it."""
+    x = np.array(1.7)
+    check(lambda L, t: t.max(0).values * 3, x)
+    check(lambda L, t: t.min(-1, keepdim=True)[0], x)
+    check(lambda L, t: t.gather(0, L.tensor(0)), x)
+    assert vt.tensor(x).max(0).indices.item() == 0 and vt.tensor(x).argmax(0).item() == 0
+    with pytest.raises(IndexError, match="0-d"):
+        vt.tensor(x).unbind(0)
+
+
 def test_argmax_argmin():
     x = distinct(3, 4)
     for dim in (None, 0, 1, -1):

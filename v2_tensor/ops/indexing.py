@@ -183,11 +183,14 @@ def gather(x: Tensor, dim: int, index: Any) -> Tensor:
             f"gather: index must be an integer tensor with {x.ndim} dims, got {index.dtype} "
             f"with shape {index.shape}"
         )
+    length = x.shape[d] if x.ndim else 1  # a 0-d tensor has one element along dim 0
     too_large = any(n > x.shape[i] for i, n in enumerate(index.shape) if i != d)
-    if too_large or (index.size and (index.min() < 0 or index.max() >= x.shape[d])):
+    if too_large or (index.size and (index.min() < 0 or index.max() >= length)):
         raise IndexError(
             f"gather: index of shape {index.shape} is out of range for dim {d} of shape {x.shape}"
         )
+    if x.ndim == 0:
+        return Gather.apply(x.reshape(1), 0, index.reshape(1)).reshape(())
     return Gather.apply(x, d, index)
 
 

@@ -144,6 +144,8 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 
 def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     """The slices of x along dim, each without that dim."""
+    if x.ndim == 0:
+        raise IndexError("unbind: a 0-d tensor has no dim to unbind")
     return Unbind.apply(x, normalize_dim("unbind", dim, x.ndim))
 
 

@@ -238,8 +238,7 @@ def max(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -> An
         return maximum(x, dim)
     if dim is None:
         return Amax.apply(x, tuple(range(x.ndim)), False)
-    values, indices = MaxAlongDim.apply(x, normalize_dim("max", dim, x.ndim), keepdim)
-    return values_indices(values, indices)
+    return _extreme_along_dim("max", MaxAlongDim, x, dim, keepdim)
 
 
 def min(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -> Any:  # noqa: A001
@@ -249,8 +248,16 @@ def min(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -> An
         return minimum(x, dim)
     if dim is None:
         return Amin.apply(x, tuple(range(x.ndim)), False)
-    values, indices = MinAlongDim.apply(x, normalize_dim("min", dim, x.ndim), keepdim)
-    return values_indices(values, indices)
+    return _extreme_along_dim("min", MinAlongDim, x, dim, keepdim)
+
+
+def _extreme_along_dim(
+    op: str, function: type[ExtremeAlongDim], x: Tensor, dim: int, keepdim: bool
+) -> values_indices:
+    d = normalize_dim(op, dim, x.ndim)
+    if x.ndim == 0:  # torch: a 0-d tensor is its own max along dim 0, at index 0
+        x, keepdim = x.reshape(1), False
+    return values_indices(*function.apply(x, d, keepdim))
 
 
 def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
