@@ -404,6 +404,12 @@ class Tensor:
     def T(self) -> Tensor:
         return ops.shape.Permute.apply(self, tuple(range(self.data.ndim - 1, -1, -1)))
 
+    def t(self) -> Tensor:
+        """The transpose of a matrix (a 0-d or 1-d tensor is returned as it is), as torch's t()."""
+        if self.data.ndim > 2:
+            raise RuntimeError(f"t(): expects a tensor with <= 2 dims, got shape {self.shape}")
+        return ops.transpose(self, 0, -1)
+
     @property
     def mT(self) -> Tensor:
         return ops.transpose(self, -2, -1)
