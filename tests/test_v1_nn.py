@@ -9,6 +9,7 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from sklearn.datasets import make_moons
 
 from v1_scalar.engine import Value
 from v1_scalar.nn import MLP, Layer, Module, Neuron
@@ -99,34 +100,44 @@ def test_micrograd_readme_example_gives_its_published_figures():
     np.testing.assert_allclose(ours, theirs, rtol=1e-12)
 
 
-def demo_step(Value, MLP, seed=3):
-    """micrograd's demo, verbatim in its use of the API: one full-batch hinge-loss step."""
+def demo_training(Value, MLP, seed=3, steps=3):
+    """micrograd's demo notebook, verbatim in its use of the API: data, model, loss, loop."""
     random.seed(seed)
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(20, 2))
-    y = np.where(X[:, 0] * X[:, 1] > 0, 1, -1)
+    X, y = make_moons(n_samples=20, noise=0.1, random_state=seed)
+    y = y * 2 - 1  # make y be -1 or 1
     model = MLP(2, [8, 8, 1])
-    inputs = [list(map(Value, xrow)) for xrow in X]
-    scores = list(map(model, inputs))
-    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores, strict=True)]
-    data_loss = sum(losses) * (1.0 / len(losses))
-    reg_loss = 1e-4 * sum(p * p for p in model.parameters())
-    total_loss = data_loss + reg_loss
-    model.zero_grad()
-    total_loss.backward()
+
+    def loss():
+        inputs = [list(map(Value, xrow)) for xrow in X]
+        scores = list(map(model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores, strict=True)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        alpha = 1e-4
+        reg_loss = alpha * sum(p * p for p in model.parameters())
+        total_loss = data_loss + reg_loss
+        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(y, scores, strict=True)]
+        return total_loss, sum(accuracy) / len(accuracy)
+
+    history = []
+    for k in range(steps):
+        total_loss, acc = loss()
+        model.zero_grad()
+        total_loss.backward()
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+        history.append((total_loss.data, acc))
     grads = [p.grad for p in model.parameters()]
-    for p in model.parameters():
-        p.data -= 0.5 * p.grad
-    return total_loss.data, grads, [p.data for p in model.parameters()]
+    return history, grads, [p.data for p in model.parameters()]
 
 
 def test_micrograd_demo_code_runs_unchanged_with_the_same_numbers():
-    loss, grads, params = demo_step(Value, MLP)
-    loss_m, grads_m, params_m = demo_step(micrograd.engine.Value, micrograd.nn.MLP)
-    assert loss == pytest.approx(loss_m, rel=1e-12)
+    history, grads, params = demo_training(Value, MLP)
+    history_m, grads_m, params_m = demo_training(micrograd.engine.Value, micrograd.nn.MLP)
+    np.testing.assert_allclose(history, history_m, rtol=1e-12)
     np.testing.assert_allclose(grads, grads_m, rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(params, params_m, rtol=1e-12, atol=1e-14)
-    assert any(g != 0 for g in grads)
+    assert any(g != 0 for g in grads) and len({loss for loss, _ in history}) == 3
 
 
 def test_layer_returns_a_single_output_unwrapped_and_zero_grad_resets():
