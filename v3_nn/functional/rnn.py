@@ -29,26 +29,38 @@ GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 State = Tensor | tuple[Tensor, Tensor]  # h, or (h, c) for an LSTM
 Weights = Sequence[Tensor]  # (w_ih, w_hh) or (w_ih, w_hh, b_ih, b_hh)
+Bias = Tensor | None
 
 
-def _affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+def _affine(x: Tensor, weight: Tensor, bias: Bias) -> Tensor:
     return x @ weight.T if bias is None else x @ weight.T + bias
 
 
 # ------------------------------------------------------------------ reference cells
 
 
-def rnn_tanh_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None) -> Tensor:
+def rnn_tanh_cell(
+    x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Bias = None, b_hh: Bias = None
+) -> Tensor:
     """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)"""
     return vt.tanh(_affine(x, w_ih, b_ih) + _affine(h, w_hh, b_hh))
 
 
-def rnn_relu_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None) -> Tensor:
+def rnn_relu_cell(
+    x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Bias = None, b_hh: Bias = None
+) -> Tensor:
     """h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh)"""
     return vt.relu(_affine(x, w_ih, b_ih) + _affine(h, w_hh, b_hh))
 
 
-def lstm_cell(x, state, w_ih, w_hh, b_ih=None, b_hh=None) -> tuple[Tensor, Tensor]:
+def lstm_cell(
+    x: Tensor,
+    state: tuple[Tensor, Tensor],
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Bias = None,
+    b_hh: Bias = None,
+) -> tuple[Tensor, Tensor]:
     """One LSTM step: gates in torch's order i, f, g, o; returns (h', c')."""
     h, c = state
     i, f, g, o = vt.chunk(_affine(x, w_ih, b_ih) + _affine(h, w_hh, b_hh), 4, dim=-1)
@@ -56,7 +68,9 @@ def lstm_cell(x, state, w_ih, w_hh, b_ih=None, b_hh=None) -> tuple[Tensor, Tenso
     return vt.sigmoid(o) * vt.tanh(c), c
 
 
-def gru_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None) -> Tensor:
+def gru_cell(
+    x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Bias = None, b_hh: Bias = None
+) -> Tensor:
     """One GRU step: gates r, z, n, with r scaling the whole (h W_hn^T + b_hn)."""
     r_x, z_x, n_x = vt.chunk(_affine(x, w_ih, b_ih), 3, dim=-1)
     r_h, z_h, n_h = vt.chunk(_affine(h, w_hh, b_hh), 3, dim=-1)
