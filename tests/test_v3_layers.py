@@ -159,6 +159,26 @@ def test_sequential_indexing_len_iteration_slicing_and_append():
         ours[5]
 
 
+def test_sequential_and_module_list_item_assignment_and_deletion_as_torch():
+    # Swapping or chopping off a head; deletion numbers the rest 0, 1, ... again, as torch.
+    def edit(lib):
+        model = lib.Sequential(lib.Linear(2, 3), lib.ReLU(), lib.Linear(3, 4), lib.Linear(4, 1))
+        model[-1] = lib.Linear(4, 2)
+        del model[1]
+        named = lib.Sequential(OrderedDict(a=lib.Linear(1, 1), b=lib.ReLU(), c=lib.Linear(1, 1)))
+        del named[::2]
+        layers = lib.ModuleList([lib.Linear(1, 1), lib.ReLU(), lib.Tanh()])
+        del layers[0]
+        return [
+            {key: tuple(value.shape) for key, value in module.state_dict().items()}
+            for module in (model, named, layers)
+        ] + [[(name, type(child).__name__) for name, child in named.named_children()]]
+
+    assert edit(nn) == edit(torch.nn)
+    with pytest.raises(IndexError, match="Sequential: index 3 is out of range for length 3"):
+        del nn.Sequential(nn.ReLU(), nn.ReLU(), nn.ReLU())[3]
+
+
 def test_sequential_from_ordered_dict_keeps_names():
     model = nn.Sequential(OrderedDict(hidden=nn.Linear(2, 3), act=nn.ReLU()))
     assert list(model.state_dict()) == ["hidden.weight", "hidden.bias"]

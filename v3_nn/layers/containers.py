@@ -15,6 +15,22 @@ def _absolute_index(index: int, length: int, owner: str) -> int:
     return index % length
 
 
+def _renumber(container: Module, modules: list[Module]) -> None:
+    container._modules.clear()
+    for position, module in enumerate(modules):
+        container.add_module(str(position), module)
+
+
+def _delete(container: Module, index: int | slice, owner: str) -> None:
+    # Remove by position, then number the rest "0", "1", ... again, as torch does.
+    modules = list(container._modules.values())
+    if isinstance(index, slice):
+        del modules[index]
+    else:
+        del modules[_absolute_index(index, len(modules), owner)]
+    _renumber(container, modules)
+
+
 class Sequential(Module):
     """Calls its modules in order, each on the previous one's output.
 
@@ -47,6 +63,13 @@ class Sequential(Module):
             return Sequential(OrderedDict(items[index]))
         return items[_absolute_index(index, len(items), "Sequential")][1]
 
+    def __setitem__(self, index: int, module: Module) -> None:
+        names = list(self._modules)
+        setattr(self, names[_absolute_index(index, len(names), "Sequential")], module)
+
+    def __delitem__(self, index: int | slice) -> None:
+        _delete(self, index, "Sequential")
+
     def append(self, module: Module) -> Sequential:
         self.add_module(str(len(self)), module)
         return self
@@ -75,6 +98,9 @@ class ModuleList(Module):
     def __setitem__(self, index: int, module: Module) -> None:
         self.add_module(str(_absolute_index(index, len(self), "ModuleList")), module)
 
+    def __delitem__(self, index: int | slice) -> None:
+        _delete(self, index, "ModuleList")
+
     def append(self, module: Module) -> ModuleList:
         self.add_module(str(len(self)), module)
         return self
@@ -87,5 +113,4 @@ class ModuleList(Module):
     def insert(self, index: int, module: Module) -> None:
         modules = list(self)
         modules.insert(index, module)
-        self._modules.clear()
-        self.extend(modules)
+        _renumber(self, modules)
