@@ -194,3 +194,6 @@ def test_sdpa_rejects_mixed_dtypes():
     k = vt.tensor(np.zeros((5, 4)))
     with pytest.raises(RuntimeError, match="same dtype"):
         F.scaled_dot_product_attention(q, k, k)
+    # a float64 mask on float32 inputs: torch refuses it, and so do we (no silent promotion)
+    with pytest.raises(RuntimeError, match="attn_mask float64 and query float32"):
+        F.scaled_dot_product_attention(q, q, q, attn_mask=vt.tensor(np.zeros((3, 3))))

@@ -279,6 +279,17 @@ def test_mha_dropout_only_in_training():
             RuntimeError,
             "is_causal",
         ),
+        (
+            None,
+            lambda m: m(
+                vt.zeros(4, 2, 8),
+                vt.zeros(4, 2, 8),
+                vt.zeros(4, 2, 8),
+                key_padding_mask=vt.zeros(2, 4, dtype=vt.float64),
+            ),
+            RuntimeError,
+            "float key_padding_mask must match the query dtype, got float64 and float32",
+        ),
     ],
 )
 def test_mha_errors(build, call, error, message):

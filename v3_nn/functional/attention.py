@@ -115,6 +115,11 @@ def attention(
                 f"scaled_dot_product_attention: attn_mask of shape {tuple(bias.shape)} does not "
                 f"broadcast over the batch dims of query {tuple(query.shape)}"
             )
+        if bias.dtype != query.dtype:  # never a silent float32 -> float64 promotion
+            raise RuntimeError(
+                f"scaled_dot_product_attention: a float attn_mask must match the query dtype, "
+                f"got attn_mask {bias.dtype} and query {query.dtype}"
+            )
     if not 0.0 <= dropout_p <= 1.0:
         raise RuntimeError(
             f"scaled_dot_product_attention: dropout probability has to be between 0 and 1, "

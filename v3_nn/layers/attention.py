@@ -251,8 +251,13 @@ def _additive(mask: vt.Tensor, name: str, dtype: np.dtype) -> vt.Tensor:
         mask = vt.Tensor(np.asarray(mask))
     if mask.dtype == np.bool_:
         return vt.Tensor(np.where(mask.data, -np.inf, 0.0).astype(dtype))
-    if np.issubdtype(mask.dtype, np.floating):
+    if mask.dtype == dtype:
         return mask
+    if np.issubdtype(mask.dtype, np.floating):
+        raise RuntimeError(
+            f"MultiheadAttention: a float {name} must match the query dtype, "
+            f"got {mask.dtype} and {dtype}"
+        )
     raise TypeError(f"MultiheadAttention: {name} must be bool or floating point, got {mask.dtype}")
 
 
