@@ -88,7 +88,9 @@ def split(series: np.ndarray, window: int) -> int:
     return n_train
 
 
-def windows(scaled: np.ndarray, window: int, targets: range):
+def windows(
+    scaled: np.ndarray, window: int, targets: range
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The `window` points before each target, measured from the last of them.
 
     Returns inputs (N, window, 1), the step from the last point to the target (N, 1)
@@ -115,7 +117,15 @@ class Forecaster(nn.Module):
         return self.head(h_n[-1])
 
 
-def train(model, x, y, epochs: int, lr: float, batch_size: int, seed: int) -> list[float]:
+def train(
+    model: nn.Module,
+    x: np.ndarray,
+    y: np.ndarray,
+    epochs: int,
+    lr: float,
+    batch_size: int,
+    seed: int,
+) -> list[float]:
     """Adam on MSE over shuffled mini-batches of training windows; returns the epoch losses."""
     optimizer = Adam(model.parameters(), lr=lr)
     order_rng = np.random.default_rng(seed)
@@ -136,7 +146,15 @@ def train(model, x, y, epochs: int, lr: float, batch_size: int, seed: int) -> li
     return losses
 
 
-def plot(path: Path, series, n_train, targets, lstm, naive, losses) -> None:
+def plot(
+    path: Path,
+    series: np.ndarray,
+    n_train: int,
+    targets: list[int],
+    lstm: np.ndarray,
+    naive: np.ndarray,
+    losses: list[float],
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
