@@ -179,6 +179,20 @@ def test_sequential_and_module_list_item_assignment_and_deletion_as_torch():
         del nn.Sequential(nn.ReLU(), nn.ReLU(), nn.ReLU())[3]
 
 
+def test_module_list_repr_folds_repeated_children_as_torch():
+    def lists(lib):
+        block = lambda: lib.Sequential(lib.Linear(2, 2), lib.ReLU())  # noqa: E731
+        return [
+            lib.ModuleList([lib.Linear(2, 2) for _ in range(3)]),
+            lib.ModuleList(),
+            lib.ModuleList([lib.ReLU(), lib.Linear(2, 2), lib.Linear(2, 2), lib.Tanh()]),
+            lib.Sequential(lib.ModuleList([block(), block()]), lib.Tanh()),
+        ]
+
+    for ours, theirs in zip(lists(nn), lists(torch.nn), strict=True):
+        assert repr(ours) == repr(theirs)
+
+
 def test_sequential_from_ordered_dict_keeps_names():
     model = nn.Sequential(OrderedDict(hidden=nn.Linear(2, 3), act=nn.ReLU()))
     assert list(model.state_dict()) == ["hidden.weight", "hidden.bias"]

@@ -6,7 +6,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ..module import Module
+from ..module import Module, _addindent
 
 
 def _absolute_index(index: int, length: int, owner: str) -> int:
@@ -109,6 +109,21 @@ class ModuleList(Module):
         for module in modules:
             self.append(module)
         return self
+
+    def __repr__(self) -> str:
+        # Runs of identical children print once, "(0-5): 6 x Layer(...)", as torch's do.
+        if not self._modules:
+            return "ModuleList()"
+        reprs = [repr(module) for module in self]
+        lines, start = [], 0
+        for end in range(1, len(reprs) + 1):
+            if end < len(reprs) and reprs[end] == reprs[start]:
+                continue
+            count = end - start
+            label = f"({start}): " if count == 1 else f"({start}-{end - 1}): {count} x "
+            lines.append(_addindent(label + reprs[start], 2))
+            start = end
+        return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
 
     def insert(self, index: int, module: Module) -> None:
         modules = list(self)
