@@ -98,7 +98,7 @@ def _root_grads(roots: list[Tensor], given: Any) -> list[Tensor]:
             if root.data.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs (output {i} has "
-                    f"shape {root.shape}): pass `gradient`"
+                    f"shape {root.shape}): pass `gradient` to backward, `grad_outputs` to grad"
                 )
             g = Tensor(np.ones_like(root.data))
         elif not isinstance(g, Tensor):
