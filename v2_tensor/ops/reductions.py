@@ -125,8 +125,9 @@ class Var(Function):
     def backward(ctx: Context, grad: Tensor) -> tuple:
         (x,) = ctx.saved_tensors
         centered = x - x.mean(ctx.dims, keepdim=True)
-        # d/dx_i of Σ(x_j - mean)² / (N - c) = 2 (x_i - mean) / (N - c)
-        return _spread(grad, ctx) * centered * (2.0 / ctx.denominator), None, None, None
+        # d/dx_i of Σ(x_j - mean)² / (N - c) = 2 (x_i - mean) / (N - c); nan for N <= c, as torch
+        scale = 2.0 / ctx.denominator if ctx.denominator else np.nan
+        return _spread(grad, ctx) * centered * scale, None, None, None
 
 
 class Std(Function):
