@@ -7,6 +7,7 @@ Tensors) and `t.output_nr` (which output of that op `t` is). This interface is s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -254,7 +255,7 @@ class Tensor:
     def __setitem__(self, index: Any, value: Any) -> None:
         ops.setitem(self, index, value)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         if self.data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.data.shape[0]))

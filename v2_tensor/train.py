@@ -14,6 +14,7 @@ to ``<task>.png``.
 import argparse
 import csv
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def split(rows: int, test_fraction: float, seed: int) -> tuple[np.ndarray, np.nd
     return order[test:], order[:test]
 
 
-def min_max_scaler(x: np.ndarray):
+def min_max_scaler(x: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
     """x -> (x - min) / (max - min) per column, min and max from x; a constant column -> 0."""
     low, spread = x.min(axis=0), np.ptp(x, axis=0)
     spread = np.where(spread > 0, spread, 1.0)

@@ -56,7 +56,9 @@ class ScatterAdd(Function):
     """zeros(shape) with src[i] added at position index[i] along dim (gather's adjoint)."""
 
     @staticmethod
-    def forward(ctx: Context, src: np.ndarray, dim: int, index: np.ndarray, shape: tuple):
+    def forward(
+        ctx: Context, src: np.ndarray, dim: int, index: np.ndarray, shape: tuple
+    ) -> np.ndarray:
         ctx.dim, ctx.index = dim, index
         out = np.zeros(shape, dtype=src.dtype)
         np.add.at(out, _positions(dim, index), src)

@@ -115,7 +115,9 @@ class MinAlongDim(ExtremeAlongDim):
 
 class Var(Function):
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, dims: tuple, correction: int, keepdim: bool):
+    def forward(
+        ctx: Context, x: np.ndarray, dims: tuple, correction: int, keepdim: bool
+    ) -> np.ndarray:
         _remember(ctx, x, dims, keepdim)
         ctx.save_for_backward(x)
         ctx.denominator = _degrees_of_freedom(x, dims, correction)
@@ -132,7 +134,9 @@ class Var(Function):
 
 class Std(Function):
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, dims: tuple, correction: int, keepdim: bool):
+    def forward(
+        ctx: Context, x: np.ndarray, dims: tuple, correction: int, keepdim: bool
+    ) -> np.ndarray:
         _remember(ctx, x, dims, keepdim)
         ctx.denominator = _degrees_of_freedom(x, dims, correction)
         out = np.std(x, axis=dims, ddof=correction, keepdims=keepdim)
