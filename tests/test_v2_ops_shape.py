@@ -133,6 +133,7 @@ def test_integers_mixed_with_index_arrays_order_dims_like_torch(index):
     """torch takes the integers first, then the arrays: the result dims follow from that."""
     x = normal(3, 4, 5)
     check(lambda L, t: t[index if L is vt else _torch_index(index)], x)
+    check_second_order(lambda L, t: (t * t)[index if L is vt else _torch_index(index)], x)
     y, expected = vt.zeros(3, 4, 5, dtype=vt.float64), torch.zeros(3, 4, 5, dtype=torch.float64)
     value = normal(*expected[_torch_index(index)].shape)
     y[index] = value
