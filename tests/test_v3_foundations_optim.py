@@ -180,6 +180,17 @@ def test_a_group_added_later_steps_as_torch(name):
         np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-12, atol=1e-14)
 
 
+def test_named_parameters_are_accepted_and_their_names_kept_as_torch():
+    model = v3_nn.Linear(2, 3)
+    opt = optim.Adam(model.named_parameters(), lr=0.1)
+    assert [id(p) for p in opt.param_groups[0]["params"]] == [id(p) for p in model.parameters()]
+    assert opt.state_dict()["param_groups"][0]["param_names"] == ["weight", "bias"]
+    grouped = optim.SGD([{"params": model.named_parameters(), "lr": 0.5}], lr=0.1)
+    assert grouped.param_groups[0]["param_names"] == ["weight", "bias"]
+    with pytest.raises(ValueError, match="mix named and unnamed"):
+        optim.SGD([("weight", model.weight), model.bias], lr=0.1)
+
+
 def test_skips_parameters_without_gradients_and_zero_grad():
     a, b = v3_nn.Parameter(np.ones(2)), v3_nn.Parameter(np.ones(2))
     opt = optim.Adam([a, b], lr=0.1)

@@ -46,6 +46,12 @@ class Optimizer:
             raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
         params = param_group["params"]
         params = [params] if isinstance(params, vt.Tensor) else list(params)
+        named = [isinstance(param, tuple) for param in params]
+        if any(named):  # (name, Parameter) pairs from named_parameters(), as torch 2.x takes
+            if not all(named):
+                raise ValueError(f"{type(self).__name__}: params mix named and unnamed tensors")
+            param_group = {**param_group, "param_names": [name for name, _ in params]}
+            params = [param for _, param in params]
         for param in params:
             if not isinstance(param, vt.Tensor):
                 raise TypeError(
