@@ -177,6 +177,10 @@ def test_sequential_and_module_list_item_assignment_and_deletion_as_torch():
     assert edit(nn) == edit(torch.nn)
     with pytest.raises(IndexError, match="Sequential: index 3 is out of range for length 3"):
         del nn.Sequential(nn.ReLU(), nn.ReLU(), nn.ReLU())[3]
+    with pytest.raises(TypeError, match="Sequential indices must be integers.*not str"):
+        nn.Sequential(nn.ReLU())["0"]
+    with pytest.raises(TypeError, match="ModuleList indices must be integers.*not slice"):
+        nn.ModuleList([nn.ReLU()])[0:1] = nn.ReLU()
 
 
 def test_module_list_repr_folds_repeated_children_as_torch():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -10,6 +11,13 @@ from ..module import Module, _addindent
 
 
 def _absolute_index(index: int, length: int, owner: str) -> int:
+    try:
+        index = operator.index(index)  # ints and NumPy integers; not floats, strings, slices
+    except TypeError:
+        raise TypeError(
+            f"{owner} indices must be integers (or slices, to read or delete), "
+            f"not {type(index).__name__}"
+        ) from None
     if not -length <= index < length:
         raise IndexError(f"{owner}: index {index} is out of range for length {length}")
     return index % length
