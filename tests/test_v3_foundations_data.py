@@ -139,6 +139,9 @@ def test_refuses_pickled_arrays(tmp_path):
         v3_nn.load(path)
     with pytest.raises(TypeError, match="object array"):
         v3_nn.save({"payload": np.array([None], dtype=object)}, tmp_path / "x.npz")
+    with pytest.raises(TypeError, match="'weight' cannot be read as a NumPy array"):
+        v3_nn.save(dict(torch.nn.Linear(2, 2).named_parameters()), tmp_path / "x.npz")
+    assert not (tmp_path / "x.npz").exists()
 
 
 def test_truncated_corrupt_and_wrong_files_name_the_file(tmp_path):

@@ -28,7 +28,10 @@ NPY_MAGIC = b"\x93NUMPY"
 
 
 def _as_array(key: str, value: Any) -> np.ndarray:
-    array = np.asarray(value.data if isinstance(value, vt.Tensor) else value)
+    try:
+        array = np.asarray(value.data if isinstance(value, vt.Tensor) else value)
+    except (TypeError, ValueError, RuntimeError) as error:  # e.g. a torch tensor needing grad
+        raise TypeError(f"save: {key!r} cannot be read as a NumPy array: {error}") from error
     if array.dtype.hasobject:
         raise TypeError(f"save: {key!r} is an object array, which .npz can only store pickled")
     return array
