@@ -144,7 +144,7 @@ def getitem(x: Tensor, index: Any) -> Tensor:
         return out
     except IndexError as error:
         raise IndexError(
-            f"index {_describe(index)} is out of range for shape {x.shape}: {error}"
+            f"index {_describe(index)} does not fit a tensor of shape {x.shape}: {error}"
         ) from None
 
 
@@ -167,7 +167,7 @@ def setitem(x: Tensor, index: Any, value: Any) -> None:
         target[last] = array
     except IndexError as error:
         raise IndexError(
-            f"index {_describe(index)} is out of range for shape {x.shape}: {error}"
+            f"index {_describe(index)} does not fit a tensor of shape {x.shape}: {error}"
         ) from None
     except ValueError as error:
         raise ValueError(
@@ -197,5 +197,11 @@ def gather(x: Tensor, dim: int, index: Any) -> Tensor:
 
 
 def _describe(index: tuple) -> str:
-    parts = [f"array of shape {i.shape}" if isinstance(i, np.ndarray) else repr(i) for i in index]
-    return "[" + ", ".join(parts) + "]"
+    return "[" + ", ".join(_describe_item(item) for item in index) + "]"
+
+
+def _describe_item(item: Any) -> str:
+    if not isinstance(item, np.ndarray):
+        return repr(item)
+    kind = "bool mask" if item.dtype == np.bool_ else "index array"
+    return f"{kind} of shape {item.shape}"
