@@ -1,7 +1,7 @@
 """Forward + backward of an MLP 784-256-10 (batch 128, float32, ReLU, log-softmax
 cross-entropy): v2_tensor against torch (CPU) and HIPS autograd, one thread each.
 
-    uv run python -m benchmarks.bench_v2_mlp [--steps 60] [--seed 0]
+    uv run python benchmarks/bench_v2_mlp.py [--steps 60] [--seed 0]
 
 The three run the same weights on the same batch, alternating step by step in one process;
 the table shows the median time per step and the ratio to torch.
