@@ -163,6 +163,14 @@ def test_state_dict_keys_shapes_and_default_init_match_torch():
     assert "bias_ih_l0" not in v3_nn.GRU(2, 3, bias=False).state_dict()
 
 
+def test_flatten_parameters_is_accepted_and_changes_nothing():
+    lstm = v3_nn.LSTM(2, 3)
+    before = lstm.state_dict()
+    lstm.flatten_parameters()  # torch code calls it before every forward under DataParallel
+    after = lstm.state_dict()
+    assert all(np.array_equal(before[k], after[k]) for k in before)
+
+
 def test_repr_matches_torch():
     kwargs = dict(num_layers=2, batch_first=True, dropout=0.25, bidirectional=True)
     assert repr(v3_nn.GRU(3, 4, **kwargs)) == repr(torch.nn.GRU(3, 4, **kwargs))

@@ -128,6 +128,9 @@ class RNNBase(Module):
         flat = [getattr(self, name) for name in self._flat_weights_names]
         return [flat[k : k + per_layer] for k in range(0, len(flat), per_layer)]
 
+    def flatten_parameters(self) -> None:
+        """Nothing to do: torch packs weights for cuDNN here; ported code calls it freely."""
+
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
         if self.num_layers != 1:
