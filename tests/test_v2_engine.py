@@ -163,6 +163,15 @@ def test_matmul_shape_errors_name_both_shapes():
         vt.tensor(1.0) @ vt.ones(2)
 
 
+def test_matmul_of_two_dtypes_is_refused_as_torch_does():
+    with pytest.raises(RuntimeError):
+        torch.ones(2, 3, dtype=torch.float32) @ torch.ones(3, 2, dtype=torch.float64)
+    weight = vt.ones(3, 2, requires_grad=True)  # float32, as a model's weights
+    with pytest.raises(RuntimeError, match=r"float64 \(shape \(2, 3\)\) and float32"):
+        vt.ones(2, 3, dtype=vt.float64) @ weight
+    assert weight.grad is None
+
+
 def test_conversions():
     x = vt.tensor([[1.0, 2.0], [3.0, 4.0]])
     assert x.shape == (2, 2) and x.ndim == 2 and x.numel() == 4 and x.size(1) == 2 and len(x) == 2

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 
 from ..broadcast import unbroadcast
-from ..dtypes import result_dtype
 from ..function import Context, Function
 from ..tensor import Tensor
 
@@ -64,7 +63,9 @@ def matmul(a: Any, b: Any) -> Tensor:
             raise ValueError(
                 f"matmul: batch dims of shapes {a.shape} and {b.shape} cannot be broadcast"
             ) from None
-    if a.dtype != b.dtype:
-        dtype = result_dtype(a, b)
-        a, b = a.to(dtype), b.to(dtype)
+    if a.dtype != b.dtype:  # as torch: no silent float64 product inside a float32 model
+        raise RuntimeError(
+            f"matmul: both operands need the same dtype, got {a.dtype} (shape {a.shape}) "
+            f"and {b.dtype} (shape {b.shape}); convert one with .to(dtype)"
+        )
     return MatMul.apply(a, b)
