@@ -214,7 +214,7 @@ def sign(x: Tensor) -> Tensor:
 
 
 def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-    """Limit x to [min, max]; the gradient passes where min <= x <= max."""
+    """Limit x to [min, max]; the gradient passes strictly inside (none at a bound, as torch)."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
