@@ -27,10 +27,17 @@ import v2_tensor as vt
 import v3_nn as nn
 from v3_nn.checkpoint import save
 from v3_nn.data import DataLoader, TensorDataset
-from v3_nn.datasets import SOURCES, load_digit_data
+from v3_nn.datasets import load_digit_data
 from v3_nn.optim import Adam
 from v3_nn.optim.lr_scheduler import CosineAnnealingLR
-from v3_nn.train_mlp import evaluate, plot_curves, source_kind, train_epoch, write_metrics
+from v3_nn.train_mlp import (
+    add_data_arguments,
+    evaluate,
+    plot_curves,
+    source_kind,
+    train_epoch,
+    write_metrics,
+)
 
 CLASSES = 10
 
@@ -49,11 +56,7 @@ def build_cnn(side: int, channels: list[int]) -> nn.Sequential:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--source", choices=SOURCES, default="auto", help="data set (default: auto)"
-    )
-    parser.add_argument("--data-dir", help="a folder holding the MNIST IDX files")
-    parser.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for Kaggle")
+    add_data_arguments(parser)
     parser.add_argument("--epochs", type=int, help="default: 2 on MNIST, 30 on the 8x8 digits")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate")

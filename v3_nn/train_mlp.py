@@ -111,13 +111,18 @@ def source_kind(data: DigitData) -> str:
     return "mnist" if data.side == 28 else "digits"
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    """The data options of the digit scripts (train_mlp, train_cnn)."""
     parser.add_argument(
         "--source", choices=SOURCES, default="auto", help="data set (default: auto)"
     )
     parser.add_argument("--data-dir", help="a folder holding the MNIST IDX files")
     parser.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for Kaggle")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_data_arguments(parser)
     parser.add_argument("--epochs", type=int, help="default: 5 on MNIST, 40 on the 8x8 digits")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate")
