@@ -55,7 +55,7 @@ def v2_step(problem: dict) -> Callable[[], tuple[float, list[np.ndarray]]]:
         logits = hidden @ w2.T + b2
         loss = -logits.log_softmax(1)[rows, y].mean()
         loss.backward()
-        return loss.item(), [p.grad.data for p in params]
+        return loss.item(), [p.grad.array for p in params]
 
     return step
 

@@ -37,8 +37,8 @@ def test_reused_node_sums_its_gradients():
     x = leaf(3)
     y = x * x + x.exp() * x  # x feeds four edges
     y.sum().backward()
-    expected = 2 * x.data + np.exp(x.data) * (1 + x.data)
-    np.testing.assert_allclose(x.grad.data, expected, rtol=1e-12)
+    expected = 2 * x.array + np.exp(x.array) * (1 + x.array)
+    np.testing.assert_allclose(x.grad.array, expected, rtol=1e-12)
 
 
 def test_gradients_accumulate_across_backward_calls():
@@ -46,32 +46,32 @@ def test_gradients_accumulate_across_backward_calls():
     (x * 2).sum().backward()
     first = x.grad
     (x * x).sum().backward()
-    np.testing.assert_allclose(x.grad.data, 2 + 2 * x.data, rtol=1e-12)
+    np.testing.assert_allclose(x.grad.array, 2 + 2 * x.array, rtol=1e-12)
     assert x.grad is first  # accumulated in place, as torch
     x.grad = None
     (x * 3).sum().backward()
-    np.testing.assert_allclose(x.grad.data, 3.0)
+    np.testing.assert_allclose(x.grad.array, 3.0)
 
 
 def test_leaf_gradients_never_share_memory():
     a, b = leaf(3), leaf(3)
     (a + b).sum().backward()  # add passes one gradient array to both
-    assert not np.shares_memory(a.grad.data, b.grad.data)
-    a.grad.data *= 10  # an in-place update (gradient clipping) must not leak into b
-    np.testing.assert_array_equal(b.grad.data, 1.0)
+    assert not np.shares_memory(a.grad.array, b.grad.array)
+    a.grad.array *= 10  # an in-place update (gradient clipping) must not leak into b
+    np.testing.assert_array_equal(b.grad.array, 1.0)
 
     x = leaf(2, 2)
     seed = vt.ones(2, 2, dtype=vt.float64)
     x.reshape(4).reshape(2, 2).backward(seed)
-    x.grad.data[0, 0] = 7.0
-    assert seed.data[0, 0] == 1.0  # the caller's gradient was not adopted
+    x.grad.array[0, 0] = 7.0
+    assert seed.array[0, 0] == 1.0  # the caller's gradient was not adopted
 
     w = leaf(3, 4)
     u = vt.tensor(rng.standard_normal((5, 4)))
     out = u @ w.T
     out.sum().backward()  # w's gradient arrives as a transposed view: adopting it is safe
-    np.testing.assert_allclose(w.grad.data, np.ones((5, 3)).T @ u.data, rtol=1e-12)
-    assert w.grad.data.flags.writeable
+    np.testing.assert_allclose(w.grad.array, np.ones((5, 3)).T @ u.array, rtol=1e-12)
+    assert w.grad.array.flags.writeable
 
 
 def test_no_grad_context_decorator_and_nesting():
@@ -112,7 +112,7 @@ def test_detach_cuts_the_graph_and_shares_data():
     assert not d.requires_grad and d.grad_fn is None
     y = (d * x).sum()
     y.backward()
-    np.testing.assert_allclose(x.grad.data, 2 * x.data)
+    np.testing.assert_allclose(x.grad.array, 2 * x.array)
 
 
 def test_retain_graph():
@@ -120,8 +120,8 @@ def test_retain_graph():
     y = (x.exp() * x).sum()
     y.backward(retain_graph=True)
     y.backward()
-    expected = 2 * np.exp(x.data) * (1 + x.data)
-    np.testing.assert_allclose(x.grad.data, expected, rtol=1e-12)
+    expected = 2 * np.exp(x.array) * (1 + x.array)
+    np.testing.assert_allclose(x.grad.array, expected, rtol=1e-12)
     with pytest.raises(RuntimeError, match="second time"):
         y.backward()
 
@@ -131,14 +131,14 @@ def test_autograd_grad_leaves_dot_grad_alone_and_handles_unused_inputs():
     h = x.tanh()
     y = (h * h).sum()
     gx, gh = vt.autograd.grad(y, [x, h], retain_graph=True)
-    np.testing.assert_allclose(gh.data, 2 * np.tanh(x.data))
-    np.testing.assert_allclose(gx.data, 2 * np.tanh(x.data) * (1 - np.tanh(x.data) ** 2))
+    np.testing.assert_allclose(gh.array, 2 * np.tanh(x.array))
+    np.testing.assert_allclose(gx.array, 2 * np.tanh(x.array) * (1 - np.tanh(x.array) ** 2))
     assert x.grad is None
     with pytest.raises(RuntimeError, match="not used"):
         vt.autograd.grad(y, [x, z], retain_graph=True)
     gx2, gz = vt.autograd.grad(y, [x, z], allow_unused=True)
     assert gz is None
-    np.testing.assert_allclose(gx2.data, gx.data)
+    np.testing.assert_allclose(gx2.array, gx.array)
 
 
 def test_autograd_grad_of_several_outputs_with_grad_outputs():
@@ -149,7 +149,7 @@ def test_autograd_grad_of_several_outputs_with_grad_outputs():
     (g_t,) = torch.autograd.grad(
         [x_t.exp(), x_t.sum() ** 2], x_t, [torch.tensor(v1), torch.tensor(v2)]
     )
-    np.testing.assert_allclose(g_vt.data, g_t.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(g_vt.array, g_t.numpy(), rtol=1e-12)
 
 
 def test_hessian_vector_product_matches_torch():
@@ -162,7 +162,7 @@ def test_hessian_vector_product_matches_torch():
         (h,) = lib.autograd.grad((g * (torch.tensor if lib is torch else vt.tensor)(v)).sum(), x)
         return h
 
-    np.testing.assert_allclose(hvp(vt).data, hvp(torch).numpy(), rtol=1e-10)
+    np.testing.assert_allclose(hvp(vt).array, hvp(torch).numpy(), rtol=1e-10)
 
 
 def test_backward_with_create_graph_gives_differentiable_grad():
@@ -172,13 +172,13 @@ def test_backward_with_create_graph_gives_differentiable_grad():
     g = x.grad
     x.grad = None
     g.sum().backward()
-    np.testing.assert_allclose(x.grad.data, 6 * x.data)
+    np.testing.assert_allclose(x.grad.array, 6 * x.array)
 
 
 def test_backward_inputs_restricts_accumulation():
     x, y = leaf(2), leaf(2)
     (x * y).sum().backward(inputs=[x])
-    np.testing.assert_allclose(x.grad.data, y.data)
+    np.testing.assert_allclose(x.grad.array, y.array)
     assert y.grad is None
 
 
@@ -192,7 +192,7 @@ def test_backward_errors():
         (x * 2).backward(vt.ones(3, 2))
     assert x.grad is None
     (x * 2).backward(np.ones((2, 3)))  # a gradient given as an array
-    np.testing.assert_allclose(x.grad.data, 2.0)
+    np.testing.assert_allclose(x.grad.array, 2.0)
 
 
 def test_retain_grad_keeps_an_intermediate_gradient_like_torch():
@@ -209,7 +209,7 @@ def test_retain_grad_keeps_an_intermediate_gradient_like_torch():
         return y.grad, z
 
     (y_grad, z), (y_grad_t, _) = run(vt), run(torch)
-    np.testing.assert_allclose(y_grad.data, y_grad_t.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(y_grad.array, y_grad_t.numpy(), rtol=1e-12)
     assert z.grad is None  # not retained (torch warns and gives None)
 
 
@@ -219,10 +219,11 @@ def test_graph_interface_for_tools():
     y = (x * w).sum()
     node = y.grad_fn
     assert node.name == "Sum"
-    (product,) = node.inputs
-    assert product.grad_fn.name == "Mul"
-    assert product.grad_fn.inputs[0] is x and product.grad_fn.inputs[1] is w
-    assert product.grad_fn.next_functions == (None, None)
+    ((product, nr),) = node.next_functions
+    assert product.name == "Mul" and nr == 0
+    (accumulate, _), (constant, _) = product.next_functions  # as torch: (AccumulateGrad, None)
+    assert accumulate.name == "AccumulateGrad" and accumulate.variable is x
+    assert constant is None
     assert x.is_leaf and not y.is_leaf
     values, indices = leaf(2, 3).max(1)
     assert values.output_nr == 0 and values.grad_fn.name == "MaxAlongDim"
@@ -274,7 +275,7 @@ class NumpySoftplus(Function):
     @once_differentiable
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad.data / (1 + np.exp(-x.data))
+        return grad.array / (1 + np.exp(-x.array))
 
 
 class SplitSigns(Function):
@@ -289,7 +290,7 @@ class SplitSigns(Function):
     @staticmethod
     def backward(ctx, grad_pos, grad_neg):
         (x,) = ctx.saved_tensors
-        positive = vt.tensor(x.data > 0)
+        positive = vt.tensor(x.array > 0)
         return vt.where(positive, grad_pos, grad_neg) * ctx.scale, None
 
 
@@ -298,7 +299,7 @@ def test_custom_function_first_and_second_order():
     assert gradcheck(Cube.apply, [x])
     (g,) = vt.autograd.grad(Cube.apply(x).sum(), x, create_graph=True)
     (h,) = vt.autograd.grad(g.sum(), x)
-    np.testing.assert_allclose(h.data, 6 * x.data, rtol=1e-12)
+    np.testing.assert_allclose(h.array, 6 * x.array, rtol=1e-12)
     assert Cube.apply(x).grad_fn.name == "Cube"
 
 
@@ -307,7 +308,7 @@ def test_once_differentiable_backward_works_once_and_refuses_twice():
     assert gradcheck(NumpySoftplus.apply, [x])
     y = NumpySoftplus.apply(x).sum()
     (g,) = vt.autograd.grad(y, x, create_graph=True)
-    np.testing.assert_allclose(g.data, 1 / (1 + np.exp(-x.data)))
+    np.testing.assert_allclose(g.array, 1 / (1 + np.exp(-x.array)))
     with pytest.raises(RuntimeError, match="once_differentiable"):
         vt.autograd.grad(g.sum(), x)
 
@@ -315,10 +316,10 @@ def test_once_differentiable_backward_works_once_and_refuses_twice():
 def test_function_with_two_outputs_and_unused_output():
     x = vt.tensor([-2.0, 1.0, 3.0], dtype=vt.float64, requires_grad=True)
     pos, neg = SplitSigns.apply(x, 2.0)
-    np.testing.assert_array_equal(pos.data, [0, 2, 6])
+    np.testing.assert_array_equal(pos.array, [0, 2, 6])
     assert gradcheck(lambda t: SplitSigns.apply(t, 2.0), [x])
     pos.sum().backward()  # neg gets no gradient: its backward sees zeros
-    np.testing.assert_array_equal(x.grad.data, [0, 2, 2])
+    np.testing.assert_array_equal(x.grad.array, [0, 2, 2])
 
 
 def test_needs_input_grad_and_non_float_outputs():
@@ -376,11 +377,11 @@ def test_gradcheck_catches_a_wrong_backward():
             return grad * x  # should be 2x
 
     x = leaf(3)
-    before = x.data.copy()
+    before = x.array.copy()
     with pytest.raises(GradcheckError, match="Jacobian mismatch"):
         gradcheck(WrongSquare.apply, [x])
     assert gradcheck(WrongSquare.apply, [x], raise_exception=False) is False
-    np.testing.assert_array_equal(x.data, before)  # inputs restored after perturbing
+    np.testing.assert_array_equal(x.array, before)  # inputs restored after perturbing
 
 
 def test_gradcheck_wants_float64():

@@ -212,7 +212,7 @@ def test_max_with_dim_sends_the_gradient_to_the_returned_index():
     for dim in (0, 1):
         got = vt.tensor(x).max(dim)
         expected = torch.tensor(x).max(dim)
-        np.testing.assert_array_equal(got.indices.data, expected.indices.numpy())
+        np.testing.assert_array_equal(got.indices.array, expected.indices.numpy())
         assert got.indices.dtype == np.int64
         values, indices = got  # a namedtuple, as torch's
         assert values is got.values and indices is got.indices
@@ -233,10 +233,10 @@ def test_argmax_argmin():
     x = distinct(3, 4)
     for dim in (None, 0, 1, -1):
         np.testing.assert_array_equal(
-            vt.tensor(x).argmax(dim).data, torch.tensor(x).argmax(dim).numpy()
+            vt.tensor(x).argmax(dim).array, torch.tensor(x).argmax(dim).numpy()
         )
         np.testing.assert_array_equal(
-            vt.tensor(x).argmin(dim).data, torch.tensor(x).argmin(dim).numpy()
+            vt.tensor(x).argmin(dim).array, torch.tensor(x).argmin(dim).numpy()
         )
     assert vt.tensor(x).argmax(1, keepdim=True).shape == (3, 1)
 
@@ -251,14 +251,14 @@ def test_stable_at_large_logits(name, scale):
     t = vt.tensor(x, dtype=vt.float32, requires_grad=True)
     out = fn(vt, t)
     out.sum().backward()
-    assert np.all(np.isfinite(out.data)) and np.all(np.isfinite(t.grad.data))
+    assert np.all(np.isfinite(out.array)) and np.all(np.isfinite(t.grad.array))
     assert out.dtype == np.float32
 
 
 def test_logsumexp_of_minus_infinity_rows():
     x = vt.tensor([[-np.inf, -np.inf], [0.0, -np.inf]], dtype=vt.float64)
-    expected = torch.tensor(x.data).logsumexp(1)
-    np.testing.assert_array_equal(x.logsumexp(1).data, expected.numpy())
+    expected = torch.tensor(x.array).logsumexp(1)
+    np.testing.assert_array_equal(x.logsumexp(1).array, expected.numpy())
 
 
 @pytest.mark.parametrize(("a_shape", "b_shape"), MATMUL_SHAPES)
@@ -275,7 +275,7 @@ def test_matmul_with_constant_operand_and_rmatmul():
     check(lambda L, a: L.tensor(x) @ a, w)
     got = x @ vt.tensor(w)  # ndarray @ Tensor gives a Tensor
     assert isinstance(got, vt.Tensor)
-    np.testing.assert_allclose(got.data, x @ w)
+    np.testing.assert_allclose(got.array, x @ w)
 
 
 def test_composite_mlp_loss_second_order():

@@ -30,7 +30,7 @@ def backward_both(ours: vt.Tensor, theirs: torch.Tensor, rng: np.random.Generato
 def assert_close(ours, theirs) -> None:
     expected = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else theirs
     np.testing.assert_allclose(
-        np.asarray(ours.data if hasattr(ours, "data") else ours), expected, **TOL
+        np.asarray(ours.array if hasattr(ours, "data") else ours), expected, **TOL
     )
 
 
@@ -103,7 +103,7 @@ def test_fully_masked_rows_give_zero_output_and_gradient_like_torch():
     mask[1] = False
     out = F.scaled_dot_product_attention(q, k, v, attn_mask=vt.tensor(mask))
     expected = TF.scaled_dot_product_attention(tq, tk, tv, attn_mask=torch.tensor(mask))
-    assert np.all(out.data[:, 1] == 0.0)
+    assert np.all(out.array[:, 1] == 0.0)
     assert_close(out, expected)
     backward_both(out, expected, rng)
     assert np.all(np.isfinite(q.grad.numpy())) and np.all(q.grad.numpy()[:, 1] == 0.0)
@@ -116,7 +116,7 @@ def test_large_scores_do_not_overflow():
     k = vt.tensor(np.full((1, 4, 3), 300.0))
     v = vt.tensor(np.arange(8.0).reshape(1, 4, 2))
     out = F.scaled_dot_product_attention(q, k, v)
-    np.testing.assert_allclose(out.data, np.broadcast_to([3.0, 4.0], (1, 2, 2)))
+    np.testing.assert_allclose(out.array, np.broadcast_to([3.0, 4.0], (1, 2, 2)))
     out.sum().backward()
     assert np.all(np.isfinite(q.grad.numpy()))
 
@@ -127,7 +127,7 @@ def test_attention_returns_weights_that_sum_to_one_and_are_differentiable():
     k, tk = pair(rng.standard_normal((2, 5, 4)))
     v, tv = pair(rng.standard_normal((2, 5, 4)))
     out, weights = F.attention(q, k, v)
-    np.testing.assert_allclose(weights.data.sum(-1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(weights.array.sum(-1), 1.0, rtol=1e-12)
     (out.sum() + (weights * weights).sum()).backward()
     t_weights = torch.softmax(tq @ tk.transpose(-1, -2) / 2.0, dim=-1)
     t_out = t_weights @ tv
@@ -142,12 +142,12 @@ def test_dropout_zeroes_weights_and_rescales_the_rest():
     k = vt.tensor(np.zeros((400, 8, 2)))
     v = vt.tensor(np.ones((400, 8, 1)))
     out, weights = F.attention(q, k, v, dropout_p=0.25)
-    kept = weights.data != 0
+    kept = weights.array != 0
     assert abs(kept.mean() - 0.75) < 0.02
-    np.testing.assert_allclose(weights.data[kept], 1 / 8 / 0.75)
-    np.testing.assert_allclose(out.data[..., 0], weights.data.sum(-1))
-    assert abs(out.data.mean() - 1.0) < 0.02
-    assert np.all(F.scaled_dot_product_attention(q, k, v, dropout_p=1.0).data == 0)
+    np.testing.assert_allclose(weights.array[kept], 1 / 8 / 0.75)
+    np.testing.assert_allclose(out.array[..., 0], weights.array.sum(-1))
+    assert abs(out.array.mean() - 1.0) < 0.02
+    assert np.all(F.scaled_dot_product_attention(q, k, v, dropout_p=1.0).array == 0)
 
 
 def test_dropout_gradient_by_finite_differences():
@@ -197,3 +197,14 @@ def test_sdpa_rejects_mixed_dtypes():
     # a float64 mask on float32 inputs: torch refuses it, and so do we (no silent promotion)
     with pytest.raises(RuntimeError, match="attn_mask float64 and query float32"):
         F.scaled_dot_product_attention(q, q, q, attn_mask=vt.tensor(np.zeros((3, 3))))
+
+
+def test_sdpa_takes_a_float32_mask_for_float64_inputs_as_torch():
+    rng = np.random.default_rng(3)
+    q, mask = rng.standard_normal((2, 3, 4)), rng.standard_normal((3, 3)).astype(np.float32)
+    ours = F.scaled_dot_product_attention(*[vt.tensor(q)] * 3, attn_mask=vt.tensor(mask))
+    theirs = torch.nn.functional.scaled_dot_product_attention(
+        *[torch.tensor(q)] * 3, attn_mask=torch.tensor(mask)
+    )
+    assert ours.dtype == vt.float64
+    np.testing.assert_allclose(ours.array, theirs.numpy(), atol=1e-12)

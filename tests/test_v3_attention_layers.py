@@ -25,7 +25,7 @@ def pair(array: np.ndarray, requires_grad: bool = True) -> tuple[vt.Tensor, torc
 
 def close(ours, theirs) -> None:
     expected = theirs.detach().numpy()
-    actual = ours.data if isinstance(ours, vt.Tensor) else np.asarray(ours)
+    actual = ours.array if isinstance(ours, vt.Tensor) else np.asarray(ours)
     assert actual.shape == expected.shape
     np.testing.assert_allclose(actual, expected, **TOL)
 
@@ -59,13 +59,13 @@ def test_mha_state_dict_keys_shapes_and_init_match_torch():
         for key, value in ours_sd.items():
             assert value.shape == tuple(theirs_sd[key].shape) and value.dtype == np.float32
     big = nn.MultiheadAttention(64, 4)
-    weight = big.in_proj_weight.data
+    weight = big.in_proj_weight.array
     bound = math.sqrt(6.0 / (64 + 3 * 64))  # xavier_uniform_ on the packed (3E, E) weight
     assert np.abs(weight).max() <= bound and np.abs(weight).max() > 0.95 * bound
     assert abs(weight.std() - bound / math.sqrt(3)) < 0.05 * bound
-    assert np.all(big.in_proj_bias.data == 0) and np.all(big.out_proj.bias.data == 0)
+    assert np.all(big.in_proj_bias.array == 0) and np.all(big.out_proj.bias.array == 0)
     out_bound = 1 / math.sqrt(64)  # out_proj keeps Linear's kaiming_uniform_(a=√5) weight
-    assert out_bound * 0.95 < np.abs(big.out_proj.weight.data).max() <= out_bound
+    assert out_bound * 0.95 < np.abs(big.out_proj.weight.array).max() <= out_bound
 
 
 MHA_CASES = [
@@ -180,7 +180,7 @@ def test_mha_fully_masked_query_gives_zero_weights_not_nan():
     out, weights = model(x, x, x, key_padding_mask=vt.tensor(padding))
     t_out, _ = twin(t_x, t_x, t_x, key_padding_mask=torch.tensor(padding), need_weights=False)
     close(out, t_out)
-    assert np.all(weights.data[1] == 0) and np.all(np.isfinite(weights.data))
+    assert np.all(weights.array[1] == 0) and np.all(np.isfinite(weights.array))
     check_gradients(model, twin, [(x, t_x)], rng, [(out, t_out)])
 
 
@@ -194,9 +194,9 @@ def test_mha_accepts_numpy_masks():
     t_out, t_weights = model(
         x, x, x, key_padding_mask=vt.tensor(padding), attn_mask=vt.tensor(causal)
     )
-    np.testing.assert_array_equal(out.data, t_out.data)
-    np.testing.assert_array_equal(weights.data, t_weights.data)
-    assert np.all(weights.data[0][:, 2:] == 0) and np.all(np.triu(weights.data[1], 1) == 0)
+    np.testing.assert_array_equal(out.array, t_out.array)
+    np.testing.assert_array_equal(weights.array, t_weights.array)
+    assert np.all(weights.array[0][:, 2:] == 0) and np.all(np.triu(weights.array[1], 1) == 0)
 
 
 def test_mha_dropout_only_in_training():
@@ -204,10 +204,10 @@ def test_mha_dropout_only_in_training():
     model = nn.MultiheadAttention(8, 2, dropout=0.5, batch_first=True)
     x = vt.randn(2, 6, 8)
     _, weights = model(x, x, x, average_attn_weights=False)
-    assert (weights.data == 0).mean() > 0.3
+    assert (weights.array == 0).mean() > 0.3
     model.eval()
     _, weights = model(x, x, x)
-    np.testing.assert_allclose(weights.data.sum(-1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(weights.array.sum(-1), 1.0, rtol=1e-5)
 
 
 @pytest.mark.parametrize(
@@ -356,7 +356,7 @@ def test_encoder_layer_accepts_a_callable_activation():
     by_callable.load_state_dict(by_name.state_dict())
     by_callable.eval()
     src = vt.randn(4, 2, 8)
-    np.testing.assert_allclose(by_callable(src).data, by_name(src).data, rtol=1e-6)
+    np.testing.assert_allclose(by_callable(src).array, by_name(src).array, rtol=1e-6)
     assert list(by_callable.state_dict()) == list(by_name.state_dict())
 
 
@@ -369,9 +369,9 @@ def test_encoder_layer_dropout_is_active_in_training_only():
     vt.manual_seed(0)
     model = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.5)
     src = vt.randn(5, 2, 8)
-    assert not np.allclose(model(src).data, model(src).data)
+    assert not np.allclose(model(src).array, model(src).array)
     model.eval()
-    np.testing.assert_array_equal(model(src).data, model(src).data)
+    np.testing.assert_array_equal(model(src).array, model(src).array)
 
 
 def test_transformer_encoder_matches_torch():
@@ -406,7 +406,7 @@ def test_transformer_encoder_matches_torch():
 def test_positional_encoding_values():
     d_model, max_len = 7, 12
     encoding = nn.PositionalEncoding(d_model, max_len, dropout=0.0)
-    pe = encoding.pe.data
+    pe = encoding.pe.array
     assert pe.shape == (max_len, d_model) and "pe" in encoding.state_dict()
     for pos in range(max_len):
         for i in range(d_model):
@@ -417,12 +417,12 @@ def test_positional_encoding_values():
 
 def test_positional_encoding_adds_along_the_sequence_dim():
     encoding = nn.PositionalEncoding(4, 10, dropout=0.0)
-    pe = encoding.pe.data
+    pe = encoding.pe.array
     x = vt.zeros(6, 3, 4)
-    np.testing.assert_allclose(encoding(x).data, np.broadcast_to(pe[:6, None], (6, 3, 4)))
+    np.testing.assert_allclose(encoding(x).array, np.broadcast_to(pe[:6, None], (6, 3, 4)))
     first = nn.PositionalEncoding(4, 10, dropout=0.0, batch_first=True)
-    np.testing.assert_allclose(first(vt.zeros(3, 6, 4)).data, np.broadcast_to(pe[:6], (3, 6, 4)))
-    np.testing.assert_allclose(encoding(vt.zeros(6, 4)).data, pe[:6])
+    np.testing.assert_allclose(first(vt.zeros(3, 6, 4)).array, np.broadcast_to(pe[:6], (3, 6, 4)))
+    np.testing.assert_allclose(encoding(vt.zeros(6, 4)).array, pe[:6])
     x = vt.zeros(6, 3, 4, requires_grad=True)
     encoding(x).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), 1.0)

@@ -22,14 +22,14 @@ def assert_twin_matches(ours: nn.Module, theirs: torch.nn.Module, x: np.ndarray)
     theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
     x_ours, x_torch = vt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     y_ours, y_torch = ours(x_ours), theirs(x_torch)
-    np.testing.assert_allclose(y_ours.data, y_torch.detach().numpy(), **TOL)
+    np.testing.assert_allclose(y_ours.array, y_torch.detach().numpy(), **TOL)
     grad_y = np.random.default_rng(1).standard_normal(y_torch.shape)
     y_ours.backward(vt.tensor(grad_y))
     y_torch.backward(torch.from_numpy(grad_y))
-    np.testing.assert_allclose(x_ours.grad.data, x_torch.grad.numpy(), **TOL)
+    np.testing.assert_allclose(x_ours.grad.array, x_torch.grad.numpy(), **TOL)
     torch_params = dict(theirs.named_parameters())
     for name, param in ours.named_parameters():
-        np.testing.assert_allclose(param.grad.data, torch_params[name].grad.numpy(), **TOL)
+        np.testing.assert_allclose(param.grad.array, torch_params[name].grad.numpy(), **TOL)
 
 
 CONV2D_CASES = [
@@ -118,12 +118,12 @@ def test_conv2d_functional_random_geometry(geometry, seed):
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
     y = conv2d(*ours, **geometry["kw"])
     y_torch = torch.nn.functional.conv2d(*theirs, **geometry["kw"])
-    np.testing.assert_allclose(y.data, y_torch.detach().numpy(), **TOL)
+    np.testing.assert_allclose(y.array, y_torch.detach().numpy(), **TOL)
     grad_y = rng.standard_normal(y_torch.shape)
     y.backward(vt.tensor(grad_y))
     y_torch.backward(torch.from_numpy(grad_y))
     for a, b in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), **TOL)
+        np.testing.assert_allclose(a.grad.array, b.grad.numpy(), **TOL)
 
 
 def test_only_the_needed_gradients_are_computed():
@@ -131,7 +131,7 @@ def test_only_the_needed_gradients_are_computed():
     weight = vt.tensor(np.ones((3, 2, 3, 3)), requires_grad=True)
     conv2d(x, weight).sum().backward()
     assert x.grad is None
-    np.testing.assert_allclose(weight.grad.data, np.full((3, 2, 3, 3), 4.0))
+    np.testing.assert_allclose(weight.grad.array, np.full((3, 2, 3, 3), 4.0))
 
 
 def test_float32_stays_float32():
@@ -154,12 +154,12 @@ def test_default_init_matches_torch_distribution_and_keys():
         assert value.dtype == np.float32
     bound = 1 / math.sqrt(2 * 3 * 2)  # fan_in = in_channels / groups * kh * kw
     big = nn.Conv2d(4, 64, (3, 2), groups=2)
-    for values in (big.weight.data, big.bias.data):
+    for values in (big.weight.array, big.bias.array):
         assert np.abs(values).max() <= bound
         assert np.abs(values).max() > 0.9 * bound
-    assert abs(big.weight.data.mean()) < 0.05 * bound
+    assert abs(big.weight.array.mean()) < 0.05 * bound
     vt.manual_seed(0)
-    np.testing.assert_array_equal(nn.Conv2d(4, 6, (3, 2), groups=2).weight.data, ours.weight.data)
+    np.testing.assert_array_equal(nn.Conv2d(4, 6, (3, 2), groups=2).weight.array, ours.weight.array)
 
 
 def test_attributes_and_repr_follow_torch():
@@ -182,11 +182,11 @@ def test_mode_pad_matches_torch(mode):
     ours, theirs = vt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     y = mode_pad(ours, ((2, 1), (3, 0)), mode)
     y_torch = torch.nn.functional.pad(theirs, (3, 0, 2, 1), mode=mode)
-    np.testing.assert_allclose(y.data, y_torch.detach().numpy(), **TOL)
+    np.testing.assert_allclose(y.array, y_torch.detach().numpy(), **TOL)
     grad_y = np.random.default_rng(1).standard_normal(y.shape)
     y.backward(vt.tensor(grad_y))
     y_torch.backward(torch.from_numpy(grad_y))
-    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), **TOL)
+    np.testing.assert_allclose(ours.grad.array, theirs.grad.numpy(), **TOL)
 
 
 def test_gradcheck_conv_and_padding():

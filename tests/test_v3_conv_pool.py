@@ -17,11 +17,11 @@ def assert_pool_matches(ours, theirs, x: np.ndarray):
     x_ours, x_torch = vt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     y_ours, y_torch = ours(x_ours), theirs(x_torch)
     assert y_ours.shape == tuple(y_torch.shape)
-    np.testing.assert_allclose(y_ours.data, y_torch.detach().numpy(), **TOL)
+    np.testing.assert_allclose(y_ours.array, y_torch.detach().numpy(), **TOL)
     grad_y = np.random.default_rng(1).standard_normal(y_torch.shape)
     y_ours.backward(vt.tensor(grad_y))
     y_torch.backward(torch.from_numpy(grad_y))
-    np.testing.assert_allclose(x_ours.grad.data, x_torch.grad.numpy(), **TOL)
+    np.testing.assert_allclose(x_ours.grad.array, x_torch.grad.numpy(), **TOL)
 
 
 MAX_CASES = [
@@ -65,8 +65,8 @@ def test_max_pool_return_indices_match_torch(dims):
     ours = (nn.MaxPool1d if dims == 1 else nn.MaxPool2d)(**kw)
     theirs = (torch.nn.MaxPool1d if dims == 1 else torch.nn.MaxPool2d)(**kw)
     (y, indices), (y_torch, indices_torch) = ours(vt.tensor(x)), theirs(torch.tensor(x))
-    np.testing.assert_array_equal(y.data, y_torch.numpy())
-    np.testing.assert_array_equal(indices.data, indices_torch.numpy())
+    np.testing.assert_array_equal(y.array, y_torch.numpy())
+    np.testing.assert_array_equal(indices.array, indices_torch.numpy())
 
 
 def test_max_pool_propagates_nan_like_torch():
@@ -77,11 +77,11 @@ def test_max_pool_propagates_nan_like_torch():
         max_pool2d(ours, 2, return_indices=True),
         torch.nn.functional.max_pool2d(theirs, 2, return_indices=True),
     )
-    np.testing.assert_array_equal(y.data, y_torch.detach().numpy())
-    np.testing.assert_array_equal(indices.data, indices_torch.numpy())
+    np.testing.assert_array_equal(y.array, y_torch.detach().numpy())
+    np.testing.assert_array_equal(indices.array, indices_torch.numpy())
     y.sum().backward()
     y_torch.sum().backward()
-    np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
+    np.testing.assert_array_equal(ours.grad.array, theirs.grad.numpy())
 
 
 @pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=1)], ids=str)
@@ -93,21 +93,21 @@ def test_max_pool_routes_an_infinite_gradient_only_to_the_argmax(kw):
     grad_y[0, 0, 0, 1] = np.inf
     y.backward(vt.tensor(grad_y))
     y_torch.backward(torch.from_numpy(grad_y))
-    np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
+    np.testing.assert_array_equal(ours.grad.array, theirs.grad.numpy())
 
 
 def test_a_window_entirely_in_the_padding_gives_minus_infinity_and_no_gradient():
     x = vt.tensor(np.ones((1, 1, 1, 1)), requires_grad=True)
     y = max_pool2d(x, (1, 2), stride=1, padding=(0, 1), dilation=(1, 2))  # sees x_pad[0], x_pad[2]
-    np.testing.assert_array_equal(y.data, [[[[-np.inf]]]])
+    np.testing.assert_array_equal(y.array, [[[[-np.inf]]]])
     y.backward(vt.tensor(np.ones((1, 1, 1, 1))))
-    np.testing.assert_array_equal(x.grad.data, [[[[0.0]]]])
+    np.testing.assert_array_equal(x.grad.array, [[[[0.0]]]])
 
 
 def test_max_pool_gradient_goes_to_the_first_maximum_of_a_tie():
     x = vt.tensor(np.ones((1, 1, 2, 2)), requires_grad=True)
     max_pool2d(x, 2).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[[[1.0, 0.0], [0.0, 0.0]]]])
+    np.testing.assert_array_equal(x.grad.array, [[[[1.0, 0.0], [0.0, 0.0]]]])
 
 
 AVG_CASES = [
@@ -148,7 +148,7 @@ def test_adaptive_avg_pool2d_random_sizes(h, w, out_h, out_w, seed):
     x = np.random.default_rng(seed).standard_normal((1, 2, h, w))
     y = adaptive_avg_pool2d(vt.tensor(x), (out_h, out_w))
     y_torch = torch.nn.functional.adaptive_avg_pool2d(torch.tensor(x), (out_h, out_w))
-    np.testing.assert_allclose(y.data, y_torch.numpy(), **TOL)
+    np.testing.assert_allclose(y.array, y_torch.numpy(), **TOL)
 
 
 @st.composite
@@ -177,14 +177,14 @@ def test_max_pool2d_random_geometry(geometry, ties, seed):
     ours, theirs = vt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     y = max_pool2d(ours, dilation=dilation, **kw)
     y_torch = torch.nn.functional.max_pool2d(theirs, dilation=dilation, **kw)
-    np.testing.assert_array_equal(y.data, y_torch.detach().numpy())
+    np.testing.assert_array_equal(y.array, y_torch.detach().numpy())
     # A dilated window can fall entirely in the padding (y = -inf); torch's backward then
     # writes outside the input plane, so there is nothing to compare.
-    assume(np.isfinite(y.data).all())
+    assume(np.isfinite(y.array).all())
     grad_y = rng.standard_normal(y.shape)
     y.backward(vt.tensor(grad_y))
     y_torch.backward(torch.from_numpy(grad_y))
-    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), **TOL)
+    np.testing.assert_allclose(ours.grad.array, theirs.grad.numpy(), **TOL)
 
 
 @given(pool_geometry(dilated=False), st.booleans(), st.integers(0, 2**32 - 1))
@@ -195,11 +195,11 @@ def test_avg_pool2d_random_geometry(geometry, count_include_pad, seed):
     ours, theirs = vt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     y = avg_pool2d(ours, count_include_pad=count_include_pad, **kw)
     y_torch = torch.nn.functional.avg_pool2d(theirs, count_include_pad=count_include_pad, **kw)
-    np.testing.assert_allclose(y.data, y_torch.detach().numpy(), **TOL)
+    np.testing.assert_allclose(y.array, y_torch.detach().numpy(), **TOL)
     grad_y = rng.standard_normal(y.shape)
     y.backward(vt.tensor(grad_y))
     y_torch.backward(torch.from_numpy(grad_y))
-    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), **TOL)
+    np.testing.assert_allclose(ours.grad.array, theirs.grad.numpy(), **TOL)
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,7 @@ def test_train_cnn_learns_the_digits(tmp_path, capsys):
     assert config["channels"] == [8, 16] and config["test_accuracy"] == metrics["test_accuracy"][-1]
     model = build_cnn(config["side"], config["channels"])
     model.load_state_dict(load(checkpoint))
-    assert np.isfinite(model[0].weight.data).all()
+    assert np.isfinite(model[0].weight.array).all()
 
 
 @pytest.mark.parametrize(

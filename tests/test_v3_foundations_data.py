@@ -41,14 +41,14 @@ def test_len_and_batches_as_torch(n, batch_size, drop_last):
     assert len(batches) == len(theirs)
     for (x, y), (xt, yt) in zip(batches, theirs, strict=True):
         assert isinstance(x, vt.Tensor) and isinstance(y, vt.Tensor)
-        np.testing.assert_array_equal(x.data, xt.numpy())
-        np.testing.assert_array_equal(y.data, yt.numpy())
-        assert y.data.dtype == np.int64
+        np.testing.assert_array_equal(x.array, xt.numpy())
+        np.testing.assert_array_equal(y.array, yt.numpy())
+        assert y.array.dtype == np.int64
 
 
 def test_shuffle_covers_every_sample_once_and_is_reproducible():
     def epochs(loader, count=3):
-        return [np.concatenate([y.data for _, y in loader]) for _ in range(count)]
+        return [np.concatenate([y.array for _, y in loader]) for _ in range(count)]
 
     a = epochs(DataLoader(numbered(50), batch_size=7, shuffle=True, seed=3))
     b = epochs(DataLoader(numbered(50), batch_size=7, shuffle=True, seed=3))
@@ -77,9 +77,9 @@ def test_generic_dataset_is_collated_field_by_field():
             return {"x": np.full(3, float(i)), "y": i * i, "w": 0.5 * i}
 
     batches = list(DataLoader(Squares(), batch_size=2))
-    assert [b["y"].data.tolist() for b in batches] == [[0, 1], [4, 9], [16]]
+    assert [b["y"].array.tolist() for b in batches] == [[0, 1], [4, 9], [16]]
     assert batches[0]["x"].shape == (2, 3)
-    assert batches[0]["y"].data.dtype == np.int64 and batches[0]["w"].data.dtype == np.float64
+    assert batches[0]["y"].array.dtype == np.int64 and batches[0]["w"].array.dtype == np.float64
 
 
 def test_data_errors():
@@ -110,7 +110,7 @@ def test_round_trip_keeps_values_dtypes_order_and_config(tmp_path):
     loaded = v3_nn.load(path)
     assert list(loaded) == ["fc.weight", "fc.bias", "bn.num_batches_tracked"]
     for key, value in sample_state().items():
-        expected = value.data if isinstance(value, vt.Tensor) else value
+        expected = value.array if isinstance(value, vt.Tensor) else value
         np.testing.assert_array_equal(loaded[key], expected)
         assert loaded[key].dtype == expected.dtype
     assert checkpoint.load_config(path) == {"hidden": [256, 128]}

@@ -73,18 +73,20 @@ def test_uniform_normal_constant():
     t = fresh()
     assert init.uniform_(t, -2.0, 3.0) is t
     assert (
-        t.data.min() >= -2 and t.data.max() <= 3 and t.data.mean() == pytest.approx(0.5, abs=0.02)
+        t.array.min() >= -2
+        and t.array.max() <= 3
+        and t.array.mean() == pytest.approx(0.5, abs=0.02)
     )
     init.normal_(t, 1.5, 0.5)
-    assert t.data.mean() == pytest.approx(1.5, abs=0.005) and t.data.std() == pytest.approx(
+    assert t.array.mean() == pytest.approx(1.5, abs=0.005) and t.array.std() == pytest.approx(
         0.5, rel=0.01
     )
     init.constant_(t, 0.25)
-    assert np.all(t.data == 0.25)
+    assert np.all(t.array == 0.25)
     init.ones_(t)
-    assert np.all(t.data == 1)
+    assert np.all(t.array == 1)
     init.zeros_(t)
-    assert not t.data.any()
+    assert not t.array.any()
     with pytest.raises(ValueError, match="std"):
         init.normal_(t, 0.0, -1.0)
 
@@ -92,40 +94,40 @@ def test_uniform_normal_constant():
 def test_xavier():
     t = fresh()
     init.xavier_uniform_(t, gain=2.0)
-    assert_uniform(t.data, 2.0 * math.sqrt(6.0 / (FAN_IN + FAN_OUT)))
+    assert_uniform(t.array, 2.0 * math.sqrt(6.0 / (FAN_IN + FAN_OUT)))
     init.xavier_normal_(t, gain=init.calculate_gain("tanh"))
-    assert_normal(t.data, 5 / 3 * math.sqrt(2.0 / (FAN_IN + FAN_OUT)))
+    assert_normal(t.array, 5 / 3 * math.sqrt(2.0 / (FAN_IN + FAN_OUT)))
 
 
 def test_kaiming():
     t = fresh()
     init.kaiming_uniform_(t, a=math.sqrt(5))  # what torch's Linear and Conv2d use
-    assert_uniform(t.data, 1 / math.sqrt(FAN_IN))
+    assert_uniform(t.array, 1 / math.sqrt(FAN_IN))
     init.kaiming_uniform_(t, mode="fan_out", nonlinearity="relu")
-    assert_uniform(t.data, math.sqrt(6.0 / FAN_OUT))
+    assert_uniform(t.array, math.sqrt(6.0 / FAN_OUT))
     init.kaiming_normal_(t, nonlinearity="relu")
-    assert_normal(t.data, math.sqrt(2.0 / FAN_IN))
+    assert_normal(t.array, math.sqrt(2.0 / FAN_IN))
     init.kaiming_normal_(t, a=0.1, mode="fan_out")
-    assert_normal(t.data, math.sqrt(2.0 / (1 + 0.01)) / math.sqrt(FAN_OUT))
+    assert_normal(t.array, math.sqrt(2.0 / (1 + 0.01)) / math.sqrt(FAN_OUT))
     with pytest.raises(ValueError, match="Mode 'fan_avg' not supported"):
         init.kaiming_normal_(t, mode="fan_avg")
 
 
 def test_keeps_dtype_fills_in_place_and_accepts_arrays():
     t = fresh(np.float32)
-    data = t.data
+    data = t.array
     init.kaiming_uniform_(t)
-    assert t.data is data and t.data.dtype == np.float32 and np.isfinite(t.data).all()
+    assert t.array is data and t.array.dtype == np.float32 and np.isfinite(t.array).all()
     array = np.zeros((4, 4))
     assert init.xavier_uniform_(array) is array and array.any()
 
 
 def test_draws_come_from_v2_tensor_seed_or_given_generator():
     vt.manual_seed(7)
-    a = init.normal_(vt.Tensor(np.zeros((3, 4)))).data.copy()
+    a = init.normal_(vt.Tensor(np.zeros((3, 4)))).array.copy()
     vt.manual_seed(7)
-    b = init.normal_(vt.Tensor(np.zeros((3, 4)))).data.copy()
+    b = init.normal_(vt.Tensor(np.zeros((3, 4)))).array.copy()
     np.testing.assert_array_equal(a, b)
-    c = init.normal_(vt.Tensor(np.zeros((3, 4))), generator=np.random.default_rng(7)).data
-    d = init.normal_(vt.Tensor(np.zeros((3, 4))), generator=np.random.default_rng(7)).data
+    c = init.normal_(vt.Tensor(np.zeros((3, 4))), generator=np.random.default_rng(7)).array
+    d = init.normal_(vt.Tensor(np.zeros((3, 4))), generator=np.random.default_rng(7)).array
     np.testing.assert_array_equal(c, d)

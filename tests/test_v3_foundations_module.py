@@ -109,16 +109,16 @@ def test_weights_move_both_ways_through_state_dict():
     xt = torch.tensor(x, requires_grad=True)
     xv = vt.tensor(x, requires_grad=True)
     out_t, out_v = torch_forward(theirs, xt), ours(xv)
-    np.testing.assert_allclose(out_v.data, out_t.detach().numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(out_v.array, out_t.detach().numpy(), rtol=0, atol=1e-12)
     weights = torch.tensor(np.random.default_rng(2).standard_normal((6, 2)))
     (out_t * weights).sum().backward()
     (out_v * vt.tensor(weights.numpy())).sum().backward()
-    np.testing.assert_allclose(xv.grad.data, xt.grad.numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(xv.grad.array, xt.grad.numpy(), rtol=0, atol=1e-12)
     for (name, p_v), (_, p_t) in zip(
         ours.named_parameters(), theirs.named_parameters(), strict=True
     ):
         np.testing.assert_allclose(
-            p_v.grad.data, p_t.grad.numpy(), rtol=0, atol=1e-12, err_msg=name
+            p_v.grad.array, p_t.grad.numpy(), rtol=0, atol=1e-12, err_msg=name
         )
 
     # and back: torch's fresh weights into a fresh v3_nn model
@@ -189,7 +189,7 @@ def test_parameter_is_a_trainable_tensor():
     assert isinstance(p, vt.Tensor) and p.requires_grad
     assert not Parameter(np.arange(3.0), requires_grad=False).requires_grad
     t = vt.tensor([1.0, 2.0])
-    assert Parameter(t).data is t.data
+    assert Parameter(t).array is t.array
     assert repr(p).startswith("Parameter containing:\n")
     assert {p: 1}[p] == 1  # hashable by identity, as optimizer state needs
 
@@ -231,7 +231,7 @@ def test_missing_and_unexpected_keys():
 
     result = net.load_state_dict(extra, strict=False)
     assert result.unexpected_keys == ["fc3.weight"] and result.missing_keys == []
-    np.testing.assert_array_equal(net.fc1.bias.data, before["fc1.bias"] + 1)
+    np.testing.assert_array_equal(net.fc1.bias.array, before["fc1.bias"] + 1)
     result = net.load_state_dict(partial, strict=False)
     assert result.missing_keys == ["fc1.bias"]
     assert repr(net.load_state_dict(before)) == "<All keys matched successfully>"
@@ -266,17 +266,17 @@ def test_unreadable_or_complex_values_name_the_key_and_change_nothing():
 
 def test_load_copies_in_place_and_keeps_dtype():
     net = Net().float()
-    weight = net.fc1.weight.data
+    weight = net.fc1.weight.array
     net.load_state_dict({k: np.asarray(v, dtype=np.float64) for k, v in net.state_dict().items()})
-    assert net.fc1.weight.data is weight and weight.dtype == np.float32
-    assert net.norm.num_batches_tracked.data.dtype == np.int64
+    assert net.fc1.weight.array is weight and weight.dtype == np.float32
+    assert net.norm.num_batches_tracked.array.dtype == np.int64
 
 
 def test_state_dict_is_a_snapshot():
     net = Net()
     saved = net.state_dict()
-    net.fc1.weight.data += 1
-    assert not np.array_equal(saved["fc1.weight"], net.fc1.weight.data)
+    net.fc1.weight.array += 1
+    assert not np.array_equal(saved["fc1.weight"], net.fc1.weight.array)
 
 
 # ---- modes, gradients, dtypes, repr -------------------------------------------------------------
@@ -295,14 +295,14 @@ def test_train_eval_reach_every_module():
 
 def test_float_and_double_cast_floating_state_only():
     net = Net().float()
-    assert {p.data.dtype for p in net.parameters()} == {np.dtype(np.float32)}
-    assert net.norm.running_mean.data.dtype == np.float32
-    assert net.norm.num_batches_tracked.data.dtype == np.int64
+    assert {p.array.dtype for p in net.parameters()} == {np.dtype(np.float32)}
+    assert net.norm.running_mean.array.dtype == np.float32
+    assert net.norm.num_batches_tracked.array.dtype == np.int64
     net.fc1.weight.grad = vt.Tensor(np.ones((5, 3), dtype=np.float32))
     net.double()
-    assert {p.data.dtype for p in net.parameters()} == {np.dtype(np.float64)}
-    assert net.fc1.weight.grad.data.dtype == np.float64
-    assert net.norm.num_batches_tracked.data.dtype == np.int64
+    assert {p.array.dtype for p in net.parameters()} == {np.dtype(np.float64)}
+    assert net.fc1.weight.grad.array.dtype == np.float64
+    assert net.norm.num_batches_tracked.array.dtype == np.int64
 
 
 def test_zero_grad_and_requires_grad_():
@@ -310,7 +310,7 @@ def test_zero_grad_and_requires_grad_():
     net(vt.tensor(np.ones((2, 3)))).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
     net.zero_grad(set_to_none=False)
-    assert all(not p.grad.data.any() for p in net.parameters())
+    assert all(not p.grad.array.any() for p in net.parameters())
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
     net.requires_grad_(False)

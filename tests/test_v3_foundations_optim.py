@@ -80,7 +80,7 @@ def make_pair(name: str, kwargs: dict):
 
 def run_steps(ours, theirs, opt_ours, opt_theirs, steps, sign):
     for _ in range(steps):
-        for p, g in zip(ours, torch_gradients(ours[0].data, ours[1].data, sign), strict=True):
+        for p, g in zip(ours, torch_gradients(ours[0].array, ours[1].array, sign), strict=True):
             p.grad = vt.Tensor(g.copy())
         opt_ours.step()
         opt_theirs.zero_grad()
@@ -92,13 +92,13 @@ def run_steps(ours, theirs, opt_ours, opt_theirs, steps, sign):
 def test_matches_torch_after_many_steps(name, kwargs):
     ours, theirs, opt_ours, opt_theirs = make_pair(name, kwargs)
     sign = -1.0 if kwargs.get("maximize") else 1.0
-    first = [p.data for p in ours]
+    first = [p.array for p in ours]
     run_steps(ours, theirs, opt_ours, opt_theirs, STEPS, sign)
     for p_ours, p_theirs in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(p_ours.data, p_theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
-    assert all(p.data is array for p, array in zip(ours, first, strict=True)), "updates in place"
+        np.testing.assert_allclose(p_ours.array, p_theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+    assert all(p.array is array for p, array in zip(ours, first, strict=True)), "updates in place"
     assert all(p.requires_grad for p in ours)
-    moved = np.abs(ours[0].data - start()[0]).max()
+    moved = np.abs(ours[0].array - start()[0]).max()
     assert moved > 1e-2, f"{name} barely moved the parameters ({moved})"
 
 
@@ -112,7 +112,7 @@ def test_state_dict_resumes_the_same_trajectory(name, kwargs):
     assert resumed.param_groups[1]["lr"] == 3 * kwargs["lr"]
     run_steps(ours, theirs, resumed, opt_theirs, 10, 1.0)
     for p_ours, p_theirs in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(p_ours.data, p_theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(p_ours.array, p_theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_load_state_dict_of_another_model_is_refused_before_anything_changes():
@@ -145,8 +145,8 @@ def test_training_a_v3_model_end_to_end_matches_torch():
         opt_t.zero_grad()
         loss_fn(wt, bt).backward()
         opt_t.step()
-    np.testing.assert_allclose(w.data, wt.detach().numpy(), rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(b.data, bt.detach().numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(w.array, wt.detach().numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(b.array, bt.detach().numpy(), rtol=1e-9, atol=1e-12)
 
 
 def test_param_groups_defaults_and_add_param_group():
@@ -172,12 +172,12 @@ def test_a_group_added_later_steps_as_torch(name):
     opt_theirs.add_param_group({"params": [theirs[1]], "lr": 0.2})
     for _ in range(5):
         for p, t in zip(ours, theirs, strict=True):
-            p.grad = vt.Tensor(np.sin(p.data) + p.data**2)
+            p.grad = vt.Tensor(np.sin(p.array) + p.array**2)
             t.grad = torch.sin(t.detach()) + t.detach() ** 2
         opt_ours.step()
         opt_theirs.step()
     for p, t in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(p.data, t.detach().numpy(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(p.array, t.detach().numpy(), rtol=1e-12, atol=1e-14)
 
 
 def test_named_parameters_are_accepted_and_their_names_kept_as_torch():
@@ -196,10 +196,10 @@ def test_skips_parameters_without_gradients_and_zero_grad():
     opt = optim.Adam([a, b], lr=0.1)
     a.grad = vt.Tensor(np.ones(2))
     opt.step()
-    assert not np.allclose(a.data, 1) and np.array_equal(b.data, np.ones(2))
+    assert not np.allclose(a.array, 1) and np.array_equal(b.array, np.ones(2))
     assert b not in opt.state
     opt.zero_grad(set_to_none=False)
-    assert np.array_equal(a.grad.data, np.zeros(2))
+    assert np.array_equal(a.grad.array, np.zeros(2))
     opt.zero_grad()
     assert a.grad is None
 
@@ -215,7 +215,7 @@ def test_closure_is_called_and_its_loss_returned():
         return loss
 
     loss = opt.step(closure)
-    assert loss.item() == 4.0 and p.data[0] == pytest.approx(2.0 - 0.1 * 4.0)
+    assert loss.item() == 4.0 and p.array[0] == pytest.approx(2.0 - 0.1 * 4.0)
 
 
 @pytest.mark.parametrize(
@@ -248,4 +248,4 @@ def test_float32_parameters_stay_float32(name):
     for _ in range(3):
         p.grad = vt.Tensor(np.array([1.0, -2.0, 0.5]))  # a float64 gradient
         opt.step()
-    assert p.data.dtype == np.float32 and not np.allclose(p.data, 1)
+    assert p.array.dtype == np.float32 and not np.allclose(p.array, 1)

@@ -16,7 +16,7 @@ RTOL, ATOL = 1e-10, 1e-12
 
 
 def close(ours, theirs, rtol=RTOL, atol=ATOL):
-    ours = ours.data if isinstance(ours, vt.Tensor) else ours
+    ours = ours.array if isinstance(ours, vt.Tensor) else ours
     theirs = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else theirs
     np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol)
 
@@ -76,7 +76,7 @@ def test_linear_state_dict_keys_shapes_and_default_dtype():
 def test_linear_default_init_is_uniform_within_one_over_sqrt_fan_in():
     layer = nn.Linear(400, 300)
     bound = 1 / np.sqrt(400)
-    w, b = layer.weight.data, layer.bias.data
+    w, b = layer.weight.array, layer.bias.array
     assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
     # U(-a, a) has variance a^2/3; 120,000 draws pin it to within a few percent
     assert abs(w.var() / (bound**2 / 3) - 1) < 0.03
@@ -296,20 +296,20 @@ def test_dropout_statistics_scaling_and_gradient():
     p = 0.3
     x = vt.tensor(np.ones(200_000), requires_grad=True)
     y = nn.Dropout(p)(x)
-    dropped = y.data == 0
+    dropped = y.array == 0
     # 200,000 Bernoulli(0.3) draws: the fraction is within 4 sigma (0.004) of p
     assert abs(dropped.mean() - p) < 0.004
-    close(y.data[~dropped], np.full((~dropped).sum(), 1 / (1 - p)))
+    close(y.array[~dropped], np.full((~dropped).sum(), 1 / (1 - p)))
     y.sum().backward()
-    close(x.grad.data, np.where(dropped, 0.0, 1 / (1 - p)))
+    close(x.grad.array, np.where(dropped, 0.0, 1 / (1 - p)))
 
 
 def test_dropout_is_reproducible_from_the_seed():
     x = vt.tensor(np.ones(100))
     vt.manual_seed(3)
-    first = nn.Dropout()(x).data
+    first = nn.Dropout()(x).array
     vt.manual_seed(3)
-    assert np.array_equal(first, nn.Dropout()(x).data)
+    assert np.array_equal(first, nn.Dropout()(x).array)
 
 
 def test_dropout_eval_and_p0_are_the_identity_and_p1_zeros():
@@ -354,7 +354,7 @@ def test_batchnorm_train_steps_then_eval_match_torch(name, ours_cls, theirs_cls,
     ours, theirs = twin(ours_cls(3, **options), theirs_cls(3, **options))
     if options.get("affine", True):  # non-trivial affine parameters
         with torch.no_grad():
-            ours.weight.data[...] = [0.5, 2.0, -1.0]
+            ours.weight.array[...] = [0.5, 2.0, -1.0]
             theirs.weight.copy_(torch.tensor([0.5, 2.0, -1.0]))
     for step in range(4):
         x = randn(*shape, seed=step) * (step + 1) + step
@@ -395,7 +395,7 @@ def test_batchnorm_trained_in_torch_loads_into_v3_nn():
         theirs(torch.tensor(randn(4, 3, 2, 2, seed=step) + step))
     ours = nn.BatchNorm2d(3).double()
     ours.load_state_dict(theirs.state_dict())
-    assert int(ours.num_batches_tracked.data) == 3
+    assert int(ours.num_batches_tracked.array) == 3
     check_parity(ours.eval(), theirs.eval(), randn(2, 3, 2, 2, seed=7))
 
 
@@ -409,8 +409,8 @@ def test_batchnorm_errors_name_the_layer_and_shapes_and_change_nothing():
         nn.BatchNorm2d(3)(vt.tensor(np.zeros((2, 3))))
     with pytest.raises(ValueError, match=r"more than 1 value per channel.*\(1, 3\)"):
         layer(vt.tensor(np.ones((1, 3))))
-    assert int(layer.num_batches_tracked.data) == 0
-    np.testing.assert_array_equal(layer.running_mean.data, np.zeros(3))
+    assert int(layer.num_batches_tracked.array) == 0
+    np.testing.assert_array_equal(layer.running_mean.array, np.zeros(3))
     layer.eval()
     assert layer(vt.tensor(np.ones((1, 3)))).shape == (1, 3)  # eval needs no batch
 
@@ -432,7 +432,7 @@ def test_batchnorm_errors_name_the_layer_and_shapes_and_change_nothing():
 def test_layernorm_matches_torch(shape, options):
     ours, theirs = twin(nn.LayerNorm(shape, **options), torch.nn.LayerNorm(shape, **options))
     if ours.weight is not None:
-        ours.weight.data[...] = randn(*ours.weight.shape, seed=5)
+        ours.weight.array[...] = randn(*ours.weight.shape, seed=5)
         theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
     check_parity(ours, theirs, randn(2, 3, 4) * 5 + 2)
     assert repr(ours) == repr(theirs)
@@ -451,8 +451,10 @@ def test_embedding_matches_torch_including_repeated_and_padding_indices(padding_
     ours = nn.Embedding(5, 3, padding_idx=padding_idx)
     theirs = torch.nn.Embedding(5, 3, padding_idx=padding_idx)
     if padding_idx is not None:
-        assert np.all(ours.weight.data[padding_idx] == 0)
-    ours.weight.data[...] = randn(5, 3)  # padding row made non-zero: still looked up, never trained
+        assert np.all(ours.weight.array[padding_idx] == 0)
+    ours.weight.array[...] = randn(
+        5, 3
+    )  # padding row made non-zero: still looked up, never trained
     twin(ours, theirs)
     indices = np.array([[0, 2, 2], [4, 1, 2]])
     ys = ours(vt.tensor(indices))
@@ -463,12 +465,12 @@ def test_embedding_matches_torch_including_repeated_and_padding_indices(padding_
     yt.backward(torch.tensor(upstream))
     close(ours.weight.grad, theirs.weight.grad)
     if padding_idx is not None:
-        assert np.all(ours.weight.grad.data[padding_idx] == 0)
+        assert np.all(ours.weight.grad.array[padding_idx] == 0)
     assert repr(ours) == repr(theirs)
 
 
 def test_embedding_default_init_is_standard_normal():
-    weight = nn.Embedding(1000, 100).weight.data
+    weight = nn.Embedding(1000, 100).weight.array
     assert weight.dtype == np.float32
     assert abs(weight.mean()) < 0.02 and abs(weight.std() - 1) < 0.02
 
@@ -492,4 +494,4 @@ def test_embedding_from_pretrained_copies_and_freezes():
     assert not frozen.weight.requires_grad
     assert nn.Embedding.from_pretrained(table, freeze=False).weight.requires_grad
     table[0, 0] = 99.0
-    assert frozen.weight.data[0, 0] != 99.0
+    assert frozen.weight.array[0, 0] != 99.0

@@ -17,7 +17,7 @@ REDUCTIONS = ["mean", "sum", "none"]
 
 
 def close(ours, theirs, rtol=1e-10, atol=1e-12):
-    ours = ours.data if isinstance(ours, vt.Tensor) else ours
+    ours = ours.array if isinstance(ours, vt.Tensor) else ours
     theirs = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else theirs
     np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol)
 
@@ -155,7 +155,7 @@ def test_cross_entropy_is_finite_and_exact_at_huge_logits(reduction):
     logits = np.array([[1e3, -1e3, 0.0], [-1e3, -1e3, 1e3], [1e3, 1e3, -1e3]])
     target = np.array([1, 2, 0])
     loss = compare(F.cross_entropy, TF.cross_entropy, logits, target, reduction=reduction)
-    assert np.all(np.isfinite(loss.data))
+    assert np.all(np.isfinite(loss.array))
 
 
 def test_cross_entropy_with_every_target_ignored_is_nan_like_torch():
@@ -260,7 +260,7 @@ def test_bce_with_logits_matches_torch_including_huge_logits(reduction, weighted
         grad_target=True,
         reduction=reduction,
     )
-    assert np.all(np.isfinite(loss.data))
+    assert np.all(np.isfinite(loss.array))
 
 
 def test_bce_with_logits_errors():

@@ -16,7 +16,7 @@ ATOL = 1e-10
 def _to_numpy(x) -> np.ndarray:
     if isinstance(x, torch.Tensor):
         return x.detach().numpy()
-    return np.asarray(x.data)
+    return np.asarray(x.array)
 
 
 def run(lib, fn: Callable, arrays: Sequence[np.ndarray], grad_out: np.ndarray | None):
@@ -47,7 +47,7 @@ def check(
     np.testing.assert_allclose(_to_numpy(got), _to_numpy(expected), atol=atol, rtol=rtol)
     for i, (g, e) in enumerate(zip(got_grads, expected_grads, strict=True)):
         if e is None:
-            assert g is None or not np.any(g.data), f"input {i}: torch has no gradient"
+            assert g is None or not np.any(g.array), f"input {i}: torch has no gradient"
             continue
         assert g is not None, f"input {i}: no gradient"
         assert g.shape == tuple(e.shape)

@@ -41,7 +41,7 @@ def backward(
     for leaf, leaf_grad in zip(leaves, found, strict=True):
         if leaf_grad is not None:
             if not create_graph:
-                leaf_grad = Tensor(leaf_grad.data.copy())
+                leaf_grad = Tensor(leaf_grad.array.copy())
             leaf.grad = leaf_grad if leaf.grad is None else leaf.grad + leaf_grad
 
 
@@ -95,12 +95,12 @@ def _root_grads(roots: list[Tensor], given: Any) -> list[Tensor]:
                 f"element {i} of tensors does not require grad and does not have a grad_fn"
             )
         if g is None:
-            if root.data.size != 1:
+            if root.array.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs (output {i} has "
                     f"shape {root.shape}): pass `gradient` to backward, `grad_outputs` to grad"
                 )
-            g = Tensor(np.ones_like(root.data))
+            g = Tensor(np.ones_like(root.array))
         elif not isinstance(g, Tensor):
             g = Tensor(np.asarray(g, dtype=root.dtype))
         if g.shape != root.shape:
@@ -164,34 +164,34 @@ def gradcheck(
 
 def _analytical_jacobian(output: Tensor, inputs: list[Tensor]) -> list[np.ndarray]:
     """Row r of each Jacobian: the gradient of output.flat[r], one backward each."""
-    jacobians = [np.zeros((output.data.size, x.data.size)) for x in inputs]
-    for r in range(output.data.size):
+    jacobians = [np.zeros((output.array.size, x.array.size)) for x in inputs]
+    for r in range(output.array.size):
         seed = np.zeros(output.shape)
         seed.flat[r] = 1.0
         grads = grad(output, inputs, Tensor(seed), retain_graph=True, allow_unused=True)
         for jacobian, g in zip(jacobians, grads, strict=True):
             if g is not None:
-                jacobian[r] = g.data.ravel()
+                jacobian[r] = g.array.ravel()
     return jacobians
 
 
 def _numerical_jacobian(
     evaluate: Callable[[], list[Tensor]], k: int, x: Tensor, eps: float
 ) -> np.ndarray:
-    """Column c: (f(x + eps e_c) - f(x - eps e_c)) / (2 eps), on a perturbed copy of x.data."""
-    original = x.data
-    x.data = original.copy()  # contiguous, so `flat` below is a view of it
-    flat = x.data.reshape(-1)
+    """Column c: (f(x + eps e_c) - f(x - eps e_c)) / (2 eps), on a perturbed copy of x.array."""
+    original = x.array
+    x.array = original.copy()  # contiguous, so `flat` below is a view of it
+    flat = x.array.reshape(-1)
     columns = []
     try:
         for c in range(flat.size):
             flat[c] = original.flat[c] + eps
-            plus = evaluate()[k].data.astype(np.float64).ravel()
+            plus = evaluate()[k].array.astype(np.float64).ravel()
             flat[c] = original.flat[c] - eps
-            minus = evaluate()[k].data.astype(np.float64).ravel()
+            minus = evaluate()[k].array.astype(np.float64).ravel()
             flat[c] = original.flat[c]
             columns.append((plus - minus) / (2 * eps))
     finally:
-        x.data = original
-    size = evaluate()[k].data.size
+        x.array = original
+    size = evaluate()[k].array.size
     return np.stack(columns, axis=1) if columns else np.zeros((size, 0))

@@ -73,3 +73,16 @@ class enable_grad(_GradModeContext):
     """Record the graph again inside a `no_grad` region."""
 
     mode = True
+
+
+class inference_mode(_GradModeContext):
+    """torch.inference_mode: here the same as no_grad (ops record nothing)."""
+
+    mode = False
+
+    def __new__(cls, mode: bool | Callable = True):
+        if callable(mode):
+            return super().__new__(cls, mode)
+        self = super().__new__(cls)
+        self.mode = not mode
+        return self

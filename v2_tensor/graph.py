@@ -4,25 +4,27 @@
     loss = ((x @ w + b).relu() ** 2).mean()
     draw(loss, "loss.svg", names={"x": x, "w": w, "b": b})
 
-Walks from the root through ``t.grad_fn.inputs`` (iteratively, so a deep chain is
-fine). Each tensor becomes one box: the op that made it (``grad_fn.name``, with
-``[k]`` for output k of a multi-output op) or its name for a leaf, then shape and
-dtype, and the value of a one-element tensor. Leaves that require grad are
-filled green, other leaves (data, constants) grey; the root has a bold border.
-Arrows run from an op's inputs to its output, inputs left to right in argument
-order. The DOT text is deterministic: nodes are numbered in breadth-first order
-from the root and edges listed in that order, so the same computation always
-gives the same file. Graphs over ``max_nodes`` tensors are refused with a clear
-message rather than rendered into an unreadable picture.
+Walks from the root through the nodes (``grad_fn``) and their edges (iteratively, so a deep
+chain is fine). Each tensor becomes one box: the op that made it (``grad_fn.name``, with
+``[k]`` for output k of a multi-output op) or its name for a leaf, then shape and dtype,
+and the value of a one-element tensor that is still alive. Leaves that require grad are
+filled green, inputs that need no gradient (data, constants) grey; the root has a bold
+border. Arrows run from an op's inputs to its output, inputs left to right in argument
+order. The DOT text is deterministic: boxes are numbered in breadth-first order from the
+root and edges listed in that order, so the same computation always gives the same file.
+Graphs over ``max_nodes`` tensors are refused with a clear message rather than rendered into
+an unreadable picture.
 """
 
 import sys
 from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import graphviz
 
+from .function import Context
 from .tensor import Tensor
 
 __all__ = ["draw", "to_dot"]
@@ -31,42 +33,82 @@ FORMATS = ("svg", "png", "pdf", "dot")
 MAX_NODES = 500
 
 
-def _walk(root: Tensor, max_nodes: int) -> tuple[list[Tensor], list[tuple[int, int]]]:
-    """Tensors in breadth-first order from root, and (input, output) index pairs."""
-    index = {id(root): 0}
-    tensors, edges = [root], []
-    queue = deque([root])
+class _Box:
+    """One tensor of the picture: a leaf or constant (its Tensor, if still alive), or output
+    `nr` of `node`."""
+
+    def __init__(
+        self, key: Any, tensor: Tensor | None, node: Context | None, nr: int, meta: Any = None
+    ) -> None:
+        self.key, self.tensor, self.node, self.nr = key, tensor, node, nr
+        self.meta = meta
+
+    def shape_dtype(self) -> tuple:
+        if self.tensor is not None:
+            return self.tensor.shape, self.tensor.dtype
+        return self.meta if self.node is None else self.node.output_meta[self.nr]
+
+
+def _box_of(tensor: Tensor) -> _Box:
+    node = tensor.grad_fn
+    if node is None:
+        return _Box(("tensor", id(tensor)), tensor, None, 0)
+    return _Box((id(node), tensor.output_nr), tensor, node, tensor.output_nr)
+
+
+def _inputs(node: Context) -> list[_Box]:
+    """The boxes of a node's tensor inputs, in argument order."""
+    boxes = []
+    for position, target, nr, _, _ in node.edges:
+        if isinstance(target, Tensor):
+            boxes.append((position, _Box(("tensor", id(target)), target, None, 0)))
+        else:
+            boxes.append((position, _Box((id(target), nr), None, target, nr)))
+    for position, ref, shape, dtype in node.constants or ():
+        tensor = ref()
+        key = ("constant", id(node), position) if tensor is None else ("tensor", id(tensor))
+        boxes.append((position, _Box(key, tensor, None, 0, (shape, dtype))))
+    return [box for _, box in sorted(boxes, key=lambda item: item[0])]
+
+
+def _walk(root: Tensor, max_nodes: int) -> tuple[list[_Box], list[tuple[int, int]]]:
+    """Boxes in breadth-first order from root, and (input, output) index pairs."""
+    first = _box_of(root)
+    index = {first.key: 0}
+    boxes, edges = [first], []
+    queue = deque([first])
     while queue:
-        tensor = queue.popleft()
-        if tensor.grad_fn is None:
+        box = queue.popleft()
+        if box.node is None:
             continue
-        for source in tensor.grad_fn.inputs:
-            if id(source) not in index:
-                if len(tensors) == max_nodes:
+        for source in _inputs(box.node):
+            if source.key not in index:
+                if len(boxes) == max_nodes:
                     raise ValueError(
                         f"graph: the graph has more than max_nodes={max_nodes} tensors, too "
                         "many for a readable picture; draw a smaller piece (one layer, one "
                         "step) or pass a larger max_nodes"
                     )
-                index[id(source)] = len(tensors)
-                tensors.append(source)
+                index[source.key] = len(boxes)
+                boxes.append(source)
                 queue.append(source)
-            edges.append((index[id(source)], index[id(tensor)]))
-    return tensors, edges
+            edges.append((index[source.key], index[box.key]))
+    return boxes, edges
 
 
-def _label(tensor: Tensor, name: str | None) -> str:
+def _label(box: _Box, name: str | None) -> str:
     if name is not None:
         title = name
-    elif tensor.grad_fn is None:
+    elif box.node is None:
         title = "leaf"
     else:
-        title = tensor.grad_fn.name
-        if len(tensor.grad_fn.outputs) > 1:
-            title += f"[{tensor.output_nr}]"
-    lines = [title, f"{tuple(tensor.shape)} {tensor.dtype}"]
-    if tensor.data.size == 1:
-        lines.append(f"value {tensor.data.item():.6g}")
+        title = box.node.name
+        if len(box.node.output_meta) > 1:
+            title += f"[{box.nr}]"
+    shape, dtype = box.shape_dtype()
+    lines = [title, f"{tuple(shape)} {dtype}"]
+    if box.tensor is not None and box.tensor.array.size == 1:
+        lines.append(f"value {box.tensor.array.item():.6g}")
     return "\\n".join(lines)  # DOT's line break
 
 
@@ -78,18 +120,20 @@ def to_dot(
         raise TypeError(f"graph: expected a Tensor, got {type(root).__name__}")
     if max_nodes < 1:
         raise ValueError(f"graph: max_nodes must be at least 1, got {max_nodes}")
-    tensors, edges = _walk(root, max_nodes)
-    name_of = {id(tensor): name for name, tensor in (names or {}).items()}
+    boxes, edges = _walk(root, max_nodes)
+    name_of = {_box_of(tensor).key: name for name, tensor in (names or {}).items()}
     dot = graphviz.Digraph("graph", graph_attr={"rankdir": "BT", "ordering": "in"})
     dot.attr("node", shape="box", style="rounded,filled", fontname="Helvetica", fontsize="11")
-    for number, tensor in enumerate(tensors):
-        if tensor.grad_fn is not None:
+    for number, box in enumerate(boxes):
+        if box.node is not None:
             fill = "white"
         else:
-            fill = "palegreen" if tensor.requires_grad else "lightgrey"
+            fill = (
+                "palegreen" if box.tensor is not None and box.tensor.requires_grad else "lightgrey"
+            )
         dot.node(
             f"t{number}",
-            _label(tensor, name_of.get(id(tensor))),
+            _label(box, name_of.get(box.key)),
             fillcolor=fill,
             penwidth="2.5" if number == 0 else "1",
         )

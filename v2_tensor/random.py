@@ -1,20 +1,95 @@
-"""The one random number generator of the library: rand, randn and v3_nn's init draw from it."""
+"""Random numbers: one global generator (seeded by `manual_seed`) and Generator objects.
+
+Every draw of the library (rand, randn, dropout masks, v3_nn's init, DataLoader shuffles)
+comes from the global generator unless a `generator=` is passed, as in torch. The streams
+are NumPy's PCG64, so the numbers differ from torch's, but a seed repeats them exactly.
+"""
 
 from __future__ import annotations
 
+import secrets
+from typing import Any
+
 import numpy as np
 
-_generator = np.random.default_rng()
+
+class Generator:
+    """A source of random numbers with its own state, as torch.Generator."""
+
+    def __init__(self, device: Any = "cpu") -> None:
+        from .device import as_device
+
+        as_device(device)
+        self._seed = secrets.randbits(63)
+        self.rng = np.random.default_rng(self._seed)
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Reseed in place, so every later draw repeats; returns the generator."""
+        self._seed = _check_seed(seed)
+        self.rng.bit_generator.state = np.random.PCG64(self._seed).state
+        return self
+
+    def seed(self) -> int:
+        """Reseed from the operating system's entropy; returns the new seed."""
+        self.manual_seed(secrets.randbits(63))
+        return self._seed
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self) -> dict:
+        return self.rng.bit_generator.state
+
+    def set_state(self, state: dict) -> Generator:
+        self.rng.bit_generator.state = state
+        return self
+
+    @property
+    def device(self) -> Any:
+        from .device import CPU
+
+        return CPU
+
+
+default_generator = Generator()
+
+
+def _check_seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__}")
+    return int(seed) % (1 << 64)
 
 
 def generator() -> np.random.Generator:
-    """The module-level NumPy Generator; `manual_seed` reseeds this same object in place."""
-    return _generator
+    """The global NumPy Generator; `manual_seed` reseeds this same object in place."""
+    return default_generator.rng
 
 
-def manual_seed(seed: int) -> np.random.Generator:
-    """Reseed the generator so that every later draw repeats (torch.manual_seed's role)."""
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__}")
-    _generator.bit_generator.state = np.random.PCG64(int(seed)).state
-    return _generator
+def source(generator: Generator | None = None) -> np.random.Generator:
+    """The NumPy Generator to draw from: the given Generator's, or the global one."""
+    if generator is None:
+        return default_generator.rng
+    if not isinstance(generator, Generator):
+        raise TypeError(f"generator must be a v2_tensor.Generator, got {type(generator).__name__}")
+    return generator.rng
+
+
+def manual_seed(seed: int) -> Generator:
+    """Reseed the global generator so that every later draw repeats (torch.manual_seed)."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state() -> dict:
+    return default_generator.get_state()
+
+
+def set_rng_state(state: dict) -> None:
+    default_generator.set_state(state)

@@ -1,98 +1,191 @@
 """Tensor: an n-dimensional NumPy array that remembers the op that made it.
 
-Graph walking (for graph.py and other tools): `t.grad_fn` is None for a leaf, otherwise the
-Context of the op that produced `t`: `t.grad_fn.name` ('MatMul'), `t.grad_fn.inputs` (the input
-Tensors) and `t.output_nr` (which output of that op `t` is). This interface is stable.
+`t.array` is the NumPy array behind a tensor: the engine and the ops compute on it, and
+`t.numpy()` hands it out (shared memory). `t.data` is what torch's `.data` is: another Tensor
+on the same memory, with no history and `requires_grad=False`.
+
+Every in-place change of a tensor's values (`add_`, `x[i] = v`, `+=`) adds one to its
+version counter `t._version`, which it shares with its views; an op that saved a tensor for
+backward remembers the version, and backward refuses to use a value changed since.
+
+Graph walking (graph.py and other tools): `t.grad_fn` is None for a leaf, otherwise the
+Context of the op that produced `t` (`t.grad_fn.name` is 'MatMul'); `t.output_nr` says which
+output of that op `t` is; `grad_fn.next_functions` leads to the inputs' nodes, as in torch.
+Every op (`t.exp()`, `t + u`, `t.sum(dim)`) is attached to the class from the table in
+v2_tensor.ops.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
-from . import dtypes
+from . import device as devices
+from . import dtypes, grad_mode
+
+
+class VersionCounter:
+    """How many times a tensor's memory was changed in place; views share one."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
 
 
 class Tensor:
-    """An ndarray `data`, a gradient `grad` (a Tensor or None) and the op `grad_fn` behind it."""
+    """An ndarray `array`, a gradient `grad` (a Tensor or None) and the op `grad_fn` behind it."""
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "output_nr", "__weakref__")
+    __slots__ = (
+        "array",
+        "grad",
+        "_requires_grad",
+        "_grad_fn",
+        "output_nr",
+        "_version_counter",
+        "_view",
+        "_hooks",
+        "__weakref__",
+    )
     __array_ufunc__ = None  # NumPy defers to our operators: ndarray + Tensor is a Tensor
     __hash__ = object.__hash__  # hashed by identity like torch's (== is elementwise)
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         """Wrap an ndarray without copying (anything else is converted like `tensor()`)."""
-        self.data = data if isinstance(data, np.ndarray) else dtypes.to_array(data)
+        self.array = data if isinstance(data, np.ndarray) else dtypes.to_array(data)
         self.grad: Tensor | None = None
-        self.grad_fn = None
+        self._grad_fn = None
         self.output_nr = 0
-        self.requires_grad = False
+        self._version_counter: VersionCounter | None = None
+        self._view = None
+        self._hooks: list[Callable] | None = None
+        self._requires_grad = False
         if requires_grad:
-            self.requires_grad_()
+            self.requires_grad = True
 
     # ---- attributes -------------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self.array.shape
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
+
+    @property
+    def device(self) -> devices.device:
+        return devices.CPU
+
+    is_cuda = False
+    is_cpu = True
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, requires_grad: bool) -> None:
+        if requires_grad and self.array.dtype.kind != "f":
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients, got {self.dtype}"
+            )
+        if not requires_grad and self._grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables; to use a computed "
+                "tensor in a part of the graph that is not differentiated, use .detach()"
+            )
+        self._requires_grad = bool(requires_grad)
+
+    @property
+    def grad_fn(self) -> Any:
+        """The node of the op that made this tensor (None for a leaf)."""
+        if self._view is not None:
+            self._view.refresh(self)
+        return self._grad_fn
 
     @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def data(self) -> Tensor:
+        """The same memory as a Tensor without history (torch's `.data`): changes made through
+        it are not seen by autograd, and it has a version counter of its own."""
+        return Tensor(self.array)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: expected a Tensor, got {type(value).__name__}")
+        self.array = value.array
+
+    @property
+    def _version(self) -> int:
+        return 0 if self._version_counter is None else self._version_counter.value
+
+    def _counter(self) -> VersionCounter:
+        counter = self._version_counter
+        if counter is None:
+            counter = self._version_counter = VersionCounter()
+        return counter
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        return self.data.shape if dim is None else self.data.shape[dim]
+        if dim is None:
+            return self.array.shape
+        from .ops.dims import normalize_dim
+
+        return self.array.shape[normalize_dim("size", dim, self.array.ndim)]
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
+
+    ndimension = dim
 
     def numel(self) -> int:
-        return self.data.size
+        return self.array.size
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self.array.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self.array.dtype.kind == "f"
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
-
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        if requires_grad and self.data.dtype.kind != "f":
-            raise RuntimeError(
-                f"only Tensors of floating point dtype can require gradients, got {self.dtype}"
-            )
-        if not requires_grad and self.grad_fn is not None:
-            raise RuntimeError("requires_grad_(False) on a non-leaf tensor: use detach()")
-        self.requires_grad = requires_grad
-        return self
+        return self.array.shape[0]
 
     # ---- conversion -------------------------------------------------------------------
     def item(self) -> float | int | bool:
         return self._scalar("item", RuntimeError)
 
-    def numpy(self) -> np.ndarray:
-        if self.requires_grad:
-            raise RuntimeError("numpy() of a tensor that requires grad: use detach().numpy()")
-        return self.data
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The array behind this tensor (shared memory); refused for a tensor that requires
+        grad, as in torch, unless force=True (which returns a copy of a detached tensor)."""
+        if force:
+            return self.array.copy()
+        if self._requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        return self.array
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self.array.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         if dtype is None and not copy:
-            return self.data
-        return np.array(self.data, dtype=dtype, copy=True)
+            return self.array
+        return np.array(self.array, dtype=dtype, copy=True)
 
     def __float__(self) -> float:
         return float(self._scalar("float", ValueError))
@@ -103,34 +196,65 @@ class Tensor:
     def _scalar(self, conversion: str, error: type[Exception]) -> float | int | bool:
         """The one element as a Python number (torch raises RuntimeError from item(), ValueError
         from float() and int())."""
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise error(
-                f"{conversion}(): a Tensor with {self.data.size} elements (shape {self.shape}) "
+                f"{conversion}(): a Tensor with {self.array.size} elements (shape {self.shape}) "
                 "cannot be converted to a Python number"
             )
-        return self.data.item()
+        return self.array.item()
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise RuntimeError(
-                f"the truth value of a Tensor with {self.data.size} elements is ambiguous"
+                f"the truth value of a Tensor with {self.array.size} elements is ambiguous"
             )
-        return bool(self.data.item())
+        return bool(self.array.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self.array.dtype.kind not in "iub" or self.array.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
-        return int(self.data.item())
+        return int(self.array.item())
 
     def detach(self) -> Tensor:
-        """The same data, cut from the graph."""
-        return Tensor(self.data)
+        """The same memory cut from the graph; it shares this tensor's version counter."""
+        out = Tensor(self.array)
+        out._version_counter = self._counter()
+        return out
 
-    def clone(self) -> Tensor:
-        return ops.clone(self)
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph in place (views refuse, as in torch)."""
+        if self._view is not None:
+            raise RuntimeError(
+                "detach_(): can't detach a view in place; use detach() instead, which returns "
+                "a new tensor"
+            )
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
 
-    def to(self, dtype: Any) -> Tensor:
-        return ops.cast(self, dtype)
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self.requires_grad = requires_grad
+        return self
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """to(dtype), to(device), to(device, dtype), to(other) or keywords, as torch: the
+        tensor itself when nothing changes, unless copy=True."""
+        dtype, copy = _parse_to("to", args, kwargs)
+        result = self if dtype is None else ops.cast(self, dtype)
+        return ops.clone(result) if copy and result is self else result
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        devices.as_device(devices.device("cuda") if device is None else device)
+        return self
+
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+        """The legacy type name ('torch.FloatTensor'), or this tensor cast to `dtype`."""
+        if dtype is None:
+            return dtypes.torch_type_name(self.array.dtype)
+        return ops.cast(self, dtypes.as_dtype(dtype))
 
     def float(self) -> Tensor:
         return ops.cast(self, dtypes.float32)
@@ -138,11 +262,26 @@ class Tensor:
     def double(self) -> Tensor:
         return ops.cast(self, dtypes.float64)
 
+    def half(self) -> Tensor:
+        return ops.cast(self, dtypes.float16)
+
     def long(self) -> Tensor:
         return ops.cast(self, dtypes.int64)
 
     def int(self) -> Tensor:
         return ops.cast(self, dtypes.int32)
+
+    def short(self) -> Tensor:
+        return ops.cast(self, dtypes.int16)
+
+    def char(self) -> Tensor:
+        return ops.cast(self, dtypes.int8)
+
+    def byte(self) -> Tensor:
+        return ops.cast(self, dtypes.uint8)
+
+    def bool(self) -> Tensor:
+        return ops.cast(self, dtypes.bool)
 
     def type_as(self, other: Tensor) -> Tensor:
         return ops.cast(self, other.dtype)
@@ -160,305 +299,128 @@ class Tensor:
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in `.grad` during backward (leaves always do)."""
-        if self.grad_fn is not None:
-            self.grad_fn.retained = self.grad_fn.retained | {self.output_nr}
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        node = self.grad_fn
+        if node is not None:
+            node.retain(self)
 
     @property
     def retains_grad(self) -> bool:
-        return self.grad_fn is not None and self.output_nr in self.grad_fn.retained
+        node = self.grad_fn
+        return node is not None and node.retains(self.output_nr)
 
-    # ---- operators ----------------------------------------------------------------------
-    def __add__(self, other: Any) -> Tensor:
-        return ops.add(self, other)
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Any:
+        """Call hook(grad) when this tensor's gradient is computed; a returned Tensor replaces
+        the gradient. Returns a handle whose remove() unregisters it."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        node = self.grad_fn
+        if node is not None:
+            return node.register_hook(self.output_nr, hook)
+        if self._hooks is None:
+            self._hooks = []
+        return _HookHandle(self._hooks, hook)
 
-    def __radd__(self, other: Any) -> Tensor:
-        return ops.add(other, self)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return ops.sub(self, other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return ops.sub(other, self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return ops.mul(self, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return ops.mul(other, self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return ops.div(self, other)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return ops.div(other, self)
-
-    def __pow__(self, other: Any) -> Tensor:
-        return ops.pow(self, other)
-
-    def __rpow__(self, other: Any) -> Tensor:
-        return ops.pow(other, self)
-
-    def __matmul__(self, other: Any) -> Tensor:
-        return ops.matmul(self, other)
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return ops.matmul(other, self)
-
-    def __neg__(self) -> Tensor:
-        return ops.neg(self)
-
-    def __pos__(self) -> Tensor:
-        return self
-
-    def __abs__(self) -> Tensor:
-        return ops.abs(self)
-
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return ops.eq(self, other)
-
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return ops.ne(self, other)
-
-    def __lt__(self, other: Any) -> Tensor:
-        return ops.lt(self, other)
-
-    def __le__(self, other: Any) -> Tensor:
-        return ops.le(self, other)
-
-    def __gt__(self, other: Any) -> Tensor:
-        return ops.gt(self, other)
-
-    def __ge__(self, other: Any) -> Tensor:
-        return ops.ge(self, other)
-
-    def __and__(self, other: Any) -> Tensor:
-        return ops.logical_and(self, other)
-
-    __rand__ = __and__
-
-    def __or__(self, other: Any) -> Tensor:
-        return ops.logical_or(self, other)
-
-    __ror__ = __or__
-
-    def __xor__(self, other: Any) -> Tensor:
-        return ops.logical_xor(self, other)
-
-    __rxor__ = __xor__
-
-    def __invert__(self) -> Tensor:
-        return ops.logical_not(self)
-
-    def __getitem__(self, index: Any) -> Tensor:
-        return ops.getitem(self, index)
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        ops.setitem(self, index, value)
-
+    # ---- Python protocols -------------------------------------------------------------
     def __iter__(self) -> Iterator[Tensor]:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self.array.shape[0]))
 
-    # ---- methods (torch's names; the maths lives in v2_tensor.ops) -----------------------
-    def add(self, other: Any) -> Tensor:
-        return ops.add(self, other)
+    def __contains__(self, element: Any) -> bool:
+        return bool((self == element).array.any())
 
-    def sub(self, other: Any) -> Tensor:
-        return ops.sub(self, other)
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        if self._grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy "
+                "protocol at the moment; detach() it first"
+            )
+        copy = type(self).__new__(type(self))
+        Tensor.__init__(copy, self.array.copy(), self._requires_grad)
+        if self.grad is not None:
+            copy.grad = Tensor(self.grad.array.copy())
+        if hasattr(self, "__dict__"):
+            copy.__dict__.update(self.__dict__)
+        memo[id(self)] = copy
+        return copy
 
-    def mul(self, other: Any) -> Tensor:
-        return ops.mul(self, other)
-
-    def div(self, other: Any) -> Tensor:
-        return ops.div(self, other)
-
-    def pow(self, exponent: Any) -> Tensor:
-        return ops.pow(self, exponent)
-
-    def neg(self) -> Tensor:
-        return ops.neg(self)
-
-    def exp(self) -> Tensor:
-        return ops.exp(self)
-
-    def log(self) -> Tensor:
-        return ops.log(self)
-
-    def sqrt(self) -> Tensor:
-        return ops.sqrt(self)
-
-    def tanh(self) -> Tensor:
-        return ops.tanh(self)
-
-    def sigmoid(self) -> Tensor:
-        return ops.sigmoid(self)
-
-    def relu(self) -> Tensor:
-        return ops.relu(self)
-
-    def abs(self) -> Tensor:
-        return ops.abs(self)
-
-    def sin(self) -> Tensor:
-        return ops.sin(self)
-
-    def cos(self) -> Tensor:
-        return ops.cos(self)
-
-    def sign(self) -> Tensor:
-        return ops.sign(self)
-
-    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-        return ops.clamp(self, min, max)
-
-    clip = clamp
-
-    def maximum(self, other: Any) -> Tensor:
-        return ops.maximum(self, other)
-
-    def minimum(self, other: Any) -> Tensor:
-        return ops.minimum(self, other)
-
-    def where(self, condition: Any, other: Any) -> Tensor:
-        return ops.where(condition, self, other)
-
-    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return ops.sum(self, dim, keepdim)
-
-    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return ops.mean(self, dim, keepdim)
-
-    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
-        return ops.max(self, dim, keepdim)
-
-    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
-        return ops.min(self, dim, keepdim)
-
-    def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return ops.amax(self, dim, keepdim)
-
-    def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return ops.amin(self, dim, keepdim)
-
-    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        return ops.argmax(self, dim, keepdim)
-
-    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        return ops.argmin(self, dim, keepdim)
-
-    def var(
-        self,
-        dim: Any = None,
-        unbiased: bool = True,
-        keepdim: bool = False,
-        *,
-        correction: int | None = None,
-    ) -> Tensor:
-        return ops.var(self, dim, unbiased, keepdim, correction=correction)
-
-    def std(
-        self,
-        dim: Any = None,
-        unbiased: bool = True,
-        keepdim: bool = False,
-        *,
-        correction: int | None = None,
-    ) -> Tensor:
-        return ops.std(self, dim, unbiased, keepdim, correction=correction)
-
-    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
-        return ops.logsumexp(self, dim, keepdim)
-
-    def softmax(self, dim: Any) -> Tensor:
-        return ops.softmax(self, dim)
-
-    def log_softmax(self, dim: Any) -> Tensor:
-        return ops.log_softmax(self, dim)
-
-    def matmul(self, other: Any) -> Tensor:
-        return ops.matmul(self, other)
-
-    mm = matmul
-
-    def reshape(self, *shape: Any) -> Tensor:
-        return ops.reshape(self, *shape)
-
-    def view(self, *shape: Any) -> Tensor:
-        return ops.view(self, *shape)
-
-    def reshape_as(self, other: Tensor) -> Tensor:
-        return ops.reshape(self, other.shape)
-
-    view_as = reshape_as
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        return ops.flatten(self, start_dim, end_dim)
-
-    def permute(self, *dims: Any) -> Tensor:
-        return ops.permute(self, *dims)
-
-    def transpose(self, dim0: int, dim1: int) -> Tensor:
-        return ops.transpose(self, dim0, dim1)
-
-    @property
-    def T(self) -> Tensor:
-        return ops.shape.Permute.apply(self, tuple(range(self.data.ndim - 1, -1, -1)))
-
-    def t(self) -> Tensor:
-        """The transpose of a matrix (a 0-d or 1-d tensor is returned as it is), as torch's t()."""
-        if self.data.ndim > 2:
-            raise RuntimeError(f"t(): expects a tensor with <= 2 dims, got shape {self.shape}")
-        return ops.transpose(self, 0, -1)
-
-    @property
-    def mT(self) -> Tensor:
-        return ops.transpose(self, -2, -1)
-
-    def unsqueeze(self, dim: int) -> Tensor:
-        return ops.unsqueeze(self, dim)
-
-    def squeeze(self, dim: Any = None) -> Tensor:
-        return ops.squeeze(self, dim)
-
-    def expand(self, *sizes: Any) -> Tensor:
-        return ops.expand(self, *sizes)
-
-    def expand_as(self, other: Tensor) -> Tensor:
-        return ops.expand(self, other.shape)
-
-    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
-        return ops.split(self, split_size_or_sections, dim)
-
-    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
-        return ops.chunk(self, chunks, dim)
-
-    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
-        return ops.unbind(self, dim)
-
-    def gather(self, dim: int, index: Any) -> Tensor:
-        return ops.gather(self, dim, index)
+    def __reduce__(self) -> tuple:
+        if self._grad_fn is not None and self._requires_grad:
+            raise RuntimeError(
+                "refusing to serialize a non-leaf tensor that requires grad; detach() it first"
+            )
+        return (_rebuild, (type(self), self.array, self._requires_grad))
 
     # ---- printing -----------------------------------------------------------------------
     def __repr__(self) -> str:
         body = np.array2string(
-            self.data, separator=", ", prefix="tensor(", precision=4, floatmode="maxprec_equal"
+            self.array, separator=", ", prefix="tensor(", precision=4, floatmode="maxprec_equal"
         )
         extras = []
-        if self.data.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool):
-            extras.append(f"dtype={self.data.dtype}")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{self.grad_fn.name}Backward>")
-        elif self.requires_grad:
+        if self.array.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool):
+            extras.append(f"dtype={self.array.dtype}")
+        node = self.grad_fn
+        if node is not None:
+            extras.append(f"grad_fn=<{node.name}Backward>")
+        elif self._requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body, *extras]) + ")"
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A new leaf Tensor holding a copy of `data` (Python floats give float32, as in torch)."""
-    if isinstance(data, Tensor):
-        data = data.data
-    return Tensor(dtypes.to_array(data, dtype), requires_grad=requires_grad)
+class _HookHandle:
+    """What register_hook returns: `remove()` takes the hook out again."""
+
+    def __init__(self, hooks: list, hook: Callable) -> None:
+        self.hooks, self.hook = hooks, hook
+        hooks.append(hook)
+
+    def remove(self) -> None:
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+    def __enter__(self) -> _HookHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+
+def _rebuild(cls: type, array: np.ndarray, requires_grad: bool) -> Tensor:
+    tensor = cls.__new__(cls)
+    Tensor.__init__(tensor, array, requires_grad)
+    return tensor
+
+
+def _parse_to(op: str, args: tuple, kwargs: dict) -> tuple[np.dtype | None, bool]:
+    """The dtype (or None) and copy flag of to(...)'s torch forms; the device must be the CPU."""
+    dtype = kwargs.pop("dtype", None)
+    copy = kwargs.pop("copy", False)
+    device = kwargs.pop("device", None)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"{op}() got an unexpected keyword argument {next(iter(kwargs))!r}")
+    rest = list(args)
+    if rest and isinstance(rest[0], Tensor):
+        dtype = rest.pop(0).dtype
+    elif rest and (devices.is_device(rest[0]) or rest[0] is None):
+        device = rest.pop(0) or device
+    if rest and (dtypes.is_dtype(rest[0]) or rest[0] in (float, int, bool)):
+        dtype = rest.pop(0)
+    if rest and isinstance(rest[0], bool):  # to(dtype, non_blocking, copy)
+        rest.pop(0)
+        if rest and isinstance(rest[0], bool):
+            copy = rest.pop(0)
+    if rest:
+        raise TypeError(f"{op}(): cannot read argument {rest[0]!r} as a device or a dtype")
+    devices.as_device(device)
+    return (None if dtype is None else dtypes.as_dtype(dtype)), copy
+
+
+def in_grad_mode() -> bool:
+    return grad_mode._enabled
 
 
 # The ops and the autograd engine build on Tensor, so they are imported after it.

@@ -100,12 +100,13 @@ def fit(x: np.ndarray, y: np.ndarray, loss_fn, lr: float, epochs: int, desc: str
         loss = loss_fn(inputs @ weight + bias, target)
         weight.grad = bias.grad = None
         loss.backward()
-        weight.data -= lr * weight.grad.data
-        bias.data -= lr * bias.grad.data
+        with vt.no_grad():  # the update is not part of the graph, as in torch
+            weight -= lr * weight.grad
+            bias -= lr * bias.grad
         losses.append(loss.item())
         if epoch % 100 == 0:
             progress.set_postfix(loss=f"{losses[-1]:.4g}", refresh=False)
-    return Fit(weight.data.copy(), float(bias.data), losses, loss)
+    return Fit(weight.detach().numpy().copy(), float(bias), losses, loss)
 
 
 def regression_metrics(truth: np.ndarray, prediction: np.ndarray) -> dict[str, float]:

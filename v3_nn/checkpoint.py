@@ -29,7 +29,7 @@ NPY_MAGIC = b"\x93NUMPY"
 
 def _as_array(key: str, value: Any) -> np.ndarray:
     try:
-        array = np.asarray(value.data if isinstance(value, vt.Tensor) else value)
+        array = np.asarray(value.array if isinstance(value, vt.Tensor) else value)
     except (TypeError, ValueError, RuntimeError) as error:  # e.g. a torch tensor needing grad
         raise TypeError(f"save: {key!r} cannot be read as a NumPy array: {error}") from error
     if array.dtype.hasobject:

@@ -30,16 +30,16 @@ class TensorDataset(Dataset):
         self.tensors = tuple(
             t if isinstance(t, vt.Tensor) else vt.Tensor(np.asarray(t)) for t in tensors
         )
-        sizes = [t.data.shape[0] if t.data.ndim else None for t in self.tensors]
+        sizes = [t.array.shape[0] if t.array.ndim else None for t in self.tensors]
         if None in sizes or len(set(sizes)) != 1:
-            shapes = [t.data.shape for t in self.tensors]
+            shapes = [t.array.shape for t in self.tensors]
             raise ValueError(f"TensorDataset: size mismatch between tensors, shapes {shapes}")
 
     def __getitem__(self, index: int | np.ndarray) -> tuple[vt.Tensor, ...]:
-        return tuple(vt.Tensor(t.data[index]) for t in self.tensors)
+        return tuple(vt.Tensor(t.array[index]) for t in self.tensors)
 
     def __len__(self) -> int:
-        return self.tensors[0].data.shape[0]
+        return self.tensors[0].array.shape[0]
 
 
 def default_collate(samples: Sequence[Any]) -> Any:
@@ -56,7 +56,7 @@ def default_collate(samples: Sequence[Any]) -> Any:
     if isinstance(first, dict):
         return {key: default_collate([sample[key] for sample in samples]) for key in first}
     if isinstance(first, vt.Tensor):
-        return vt.Tensor(np.stack([sample.data for sample in samples]))
+        return vt.Tensor(np.stack([sample.array for sample in samples]))
     if isinstance(first, bool | int | float | np.ndarray | np.number):
         return vt.Tensor(np.stack([np.asarray(sample) for sample in samples]))
     raise TypeError(f"default_collate: cannot batch samples of type {type(first).__name__}")

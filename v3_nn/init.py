@@ -48,7 +48,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 
 def _array(tensor: Tensorish) -> np.ndarray:
-    return tensor if isinstance(tensor, np.ndarray) else tensor.data
+    return tensor if isinstance(tensor, np.ndarray) else tensor.array
 
 
 def calculate_fan_in_and_fan_out(tensor: Tensorish) -> tuple[int, int]:

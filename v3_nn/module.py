@@ -24,7 +24,7 @@ class Parameter(vt.Tensor):
         if data is None:
             array = np.empty(0, dtype=np.float32)
         elif isinstance(data, vt.Tensor):
-            array = data.data
+            array = data.array
         else:
             array = np.asarray(data)
         super().__init__(array, requires_grad=requires_grad)
@@ -55,7 +55,7 @@ def zero_grads(params: Iterable[vt.Tensor], set_to_none: bool = True) -> None:
         if set_to_none:
             param.grad = None
         else:
-            param.grad.data[...] = 0
+            param.grad.zero_()
 
 
 def _addindent(text: str, spaces: int) -> str:
@@ -298,8 +298,8 @@ class Module:
         tensors = [*self.parameters(), *self.buffers()]
         tensors += [param.grad for param in self.parameters() if param.grad is not None]
         for tensor in tensors:
-            if np.issubdtype(tensor.data.dtype, np.floating):
-                tensor.data = tensor.data.astype(dtype)
+            if np.issubdtype(tensor.array.dtype, np.floating):
+                tensor.array = tensor.array.astype(dtype)
         return self
 
     def float(self) -> Module:
@@ -329,7 +329,7 @@ class Module:
         Copies (not views) so a saved state stays what it was while training goes on.
         """
         return OrderedDict(
-            (key, tensor.data.copy()) for key, tensor in self._state_tensors().items()
+            (key, tensor.array.copy()) for key, tensor in self._state_tensors().items()
         )
 
     def load_state_dict(
@@ -361,12 +361,12 @@ class Module:
                 continue
             if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
                 errors.append(f"{key!r} holds non-numeric data of dtype {array.dtype}")
-            elif np.iscomplexobj(array) and not np.iscomplexobj(tensor.data):
-                errors.append(f"{key!r} holds complex data, the model's is {tensor.data.dtype}")
-            elif array.shape != tensor.data.shape:
+            elif np.iscomplexobj(array) and not np.iscomplexobj(tensor.array):
+                errors.append(f"{key!r} holds complex data, the model's is {tensor.array.dtype}")
+            elif array.shape != tensor.array.shape:
                 errors.append(
                     f"size mismatch for {key}: copying a param with shape {array.shape} from "
-                    f"checkpoint, the shape in current model is {tensor.data.shape}"
+                    f"checkpoint, the shape in current model is {tensor.array.shape}"
                 )
             else:
                 arrays[key] = array
@@ -375,8 +375,9 @@ class Module:
                 f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                 + "\n\t".join(errors)
             )
-        for key, array in arrays.items():
-            targets[key].data[...] = array
+        with vt.no_grad():
+            for key, array in arrays.items():
+                targets[key].copy_(vt.Tensor(array))
         return IncompatibleKeys(missing, unexpected)
 
     # ---- printing -----------------------------------------------------------------------

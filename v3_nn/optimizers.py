@@ -54,11 +54,11 @@ def descend(name: str, lr: float, steps: int, progress: tqdm) -> np.ndarray:
     for _ in range(steps):
         optimizer.zero_grad()
         loss = rosenbrock(point[0], point[1])
-        path.append((*point.data, loss.item()))
+        path.append((*point.array, loss.item()))
         loss.backward()
         optimizer.step()
         progress.update()
-    path.append((*point.data, float(rosenbrock(*point.data))))
+    path.append((*point.array, float(rosenbrock(*point.array))))
     return np.array(path)
 
 

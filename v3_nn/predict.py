@@ -78,7 +78,7 @@ def test_digit(
 
 @vt.no_grad()
 def probabilities(model: Any, image: np.ndarray) -> np.ndarray:
-    return model(vt.tensor(image[None].astype(np.float32))).softmax(dim=1).data[0]
+    return model(vt.tensor(image[None].astype(np.float32))).softmax(dim=1).array[0]
 
 
 def report(probs: np.ndarray, label: int | None = None) -> str:

@@ -59,7 +59,7 @@ def evaluate(
         logits = model(vt.tensor(images[start : start + batch_size]))
         target = labels[start : start + batch_size]
         total_loss += F.cross_entropy(logits, target, reduction="sum").item()
-        correct += int((logits.data.argmax(axis=1) == target).sum())
+        correct += int((logits.array.argmax(axis=1) == target).sum())
     model.train()
     return total_loss / len(labels), correct / len(labels)
 
@@ -72,8 +72,8 @@ def train_epoch(model: nn.Module, loader: DataLoader, optimizer: Adam) -> float:
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        total += loss.item() * len(labels.data)
-        count += len(labels.data)
+        total += loss.item() * len(labels.array)
+        count += len(labels.array)
     return total / count
 
 

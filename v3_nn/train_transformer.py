@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> dict:
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        accuracy = float((logits.data.argmax(-1) == y).mean())
+        accuracy = float((logits.array.argmax(-1) == y).mean())
         history.append((step, loss.item(), accuracy))
         progress.set_postfix(loss=f"{loss.item():.4f}", acc=f"{accuracy:.3f}")
     train_seconds = time.perf_counter() - start

@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         losses.append(loss.item())
 
     with vt.no_grad():
-        probs = model(x).sigmoid().data[:, 0]
+        probs = model(x).sigmoid().array[:, 0]
     for (a, b), target, p in zip(INPUTS.astype(int), TARGETS[:, 0].astype(int), probs, strict=True):
         print(f"{a} xor {b} = {target}   predicted {p:.4f}")
     print(f"final loss {losses[-1]:.5f} after {args.steps} steps")

@@ -1,142 +1,261 @@
-"""Every op of the library as a function; Tensor's methods and operators call these."""
+"""The table of ops: one line per op makes the module function and the Tensor method.
 
-# ruff: noqa: F401  (this file re-exports the ops)
+A line names the op, its public function (a Function under one of the calling conventions
+of `conventions.py`, or a function written beside its Function) and what else it gives:
 
-from .arithmetic import (
-    add,
-    div,
-    eq,
-    ge,
-    gt,
-    le,
-    logical_and,
-    logical_not,
-    logical_or,
-    logical_xor,
-    lt,
-    maximum,
-    minimum,
-    mul,
-    ne,
-    neg,
-    pow,
-    sub,
-    where,
-)
-from .creation import (
-    arange,
-    empty,
-    eye,
-    full,
-    full_like,
-    linspace,
-    ones,
-    ones_like,
-    rand,
-    rand_like,
-    randint,
-    randn,
-    randn_like,
-    randperm,
-    zeros,
-    zeros_like,
-)
-from .indexing import gather, getitem, scatter_into_zeros, setitem
-from .joins import cat, chunk, pad, split, stack, unbind
-from .linalg import matmul
-from .reductions import (
-    amax,
-    amin,
-    argmax,
-    argmin,
-    log_softmax,
-    logsumexp,
-    max,
-    mean,
-    min,
-    softmax,
-    std,
-    sum,
-    var,
-)
-from .shape import expand, flatten, permute, reshape, squeeze, transpose, unsqueeze, view
-from .unary import abs, cast, clamp, clone, cos, exp, log, relu, sigmoid, sign, sin, sqrt, tanh
+    "exp": (unary("exp", Exp), METHOD | INPLACE)   ->  v2_tensor.exp(x), x.exp(), x.exp_()
 
-__all__ = [
-    "abs",
-    "add",
-    "amax",
-    "amin",
-    "arange",
-    "argmax",
-    "argmin",
-    "cat",
-    "chunk",
-    "clamp",
-    "clone",
-    "cos",
-    "div",
-    "empty",
-    "eq",
-    "exp",
-    "expand",
-    "eye",
-    "flatten",
-    "full",
-    "full_like",
-    "gather",
-    "ge",
-    "gt",
-    "le",
-    "linspace",
-    "log",
-    "log_softmax",
-    "logical_and",
-    "logical_not",
-    "logical_or",
-    "logical_xor",
-    "logsumexp",
-    "lt",
-    "matmul",
-    "max",
-    "maximum",
-    "mean",
-    "min",
-    "minimum",
-    "mul",
-    "ne",
-    "neg",
-    "ones",
-    "ones_like",
-    "pad",
-    "permute",
-    "pow",
-    "rand",
-    "rand_like",
-    "randint",
-    "randn",
-    "randn_like",
-    "randperm",
-    "relu",
-    "reshape",
-    "sigmoid",
-    "sign",
-    "sin",
-    "softmax",
-    "split",
-    "sqrt",
-    "squeeze",
-    "stack",
-    "std",
-    "sub",
-    "sum",
-    "tanh",
-    "transpose",
-    "unbind",
-    "unsqueeze",
-    "var",
-    "view",
-    "where",
-    "zeros",
-    "zeros_like",
-]
+METHOD adds the Tensor method of the same name, INPLACE its in-place twin `name_` (the same
+op written back into the tensor, see v2_tensor.inplace), PROPERTY makes it a property
+(`x.T`), and NO_FUNCTION keeps it off the module (torch has `x.view` but no `torch.view`).
+Aliases are lines of their own that name the same function. Python's operators are bound
+in one place too, `OPERATORS`, from the same functions.
+"""
+
+# ruff: noqa: A001  (torch's names: abs, max, min, pow, sum)
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..inplace import apply_inplace
+from ..tensor import Tensor
+from . import arithmetic, creation, fill, indexing, joins, linalg, reductions, shape, unary
+from .conventions import reduction, same_dtype
+from .conventions import unary as float_unary
+
+METHOD, INPLACE, PROPERTY, NO_FUNCTION = 1, 2, 4, 8
+BOTH = METHOD | INPLACE
+
+# fmt: off
+TABLE: dict[str, tuple[Callable, int]] = {
+    # ---- arithmetic, with broadcasting and torch's dtype promotion --------------------------
+    "add":            (arithmetic.add, BOTH),
+    "sub":            (arithmetic.sub, BOTH),
+    "subtract":       (arithmetic.sub, BOTH),
+    "rsub":           (arithmetic.rsub, 0),
+    "addcmul":        (arithmetic.addcmul, BOTH),
+    "addcdiv":        (arithmetic.addcdiv, BOTH),
+    "lerp":           (arithmetic.lerp, BOTH),
+    "mul":            (arithmetic.mul, BOTH),
+    "multiply":       (arithmetic.mul, BOTH),
+    "div":            (arithmetic.div, BOTH),
+    "divide":         (arithmetic.div, BOTH),
+    "true_divide":    (arithmetic.div, BOTH),
+    "pow":            (arithmetic.pow, BOTH),
+    "neg":            (same_dtype("neg", arithmetic.Neg), BOTH),
+    "negative":       (same_dtype("negative", arithmetic.Neg), BOTH),
+    "maximum":        (arithmetic.maximum, METHOD),
+    "minimum":        (arithmetic.minimum, METHOD),
+    "where":          (arithmetic.where, 0),
+    # ---- comparisons, logic and bits: no gradient --------------------------------------------
+    "eq":             (arithmetic.eq, METHOD),
+    "ne":             (arithmetic.ne, METHOD),
+    "not_equal":      (arithmetic.ne, METHOD),
+    "lt":             (arithmetic.lt, METHOD),
+    "less":           (arithmetic.lt, METHOD),
+    "le":             (arithmetic.le, METHOD),
+    "less_equal":     (arithmetic.le, METHOD),
+    "gt":             (arithmetic.gt, METHOD),
+    "greater":        (arithmetic.gt, METHOD),
+    "ge":             (arithmetic.ge, METHOD),
+    "greater_equal":  (arithmetic.ge, METHOD),
+    "logical_and":    (arithmetic.logical_and, METHOD),
+    "logical_or":     (arithmetic.logical_or, METHOD),
+    "logical_xor":    (arithmetic.logical_xor, METHOD),
+    "logical_not":    (arithmetic.logical_not, METHOD),
+    "bitwise_and":    (arithmetic.bitwise_and, METHOD),
+    "bitwise_or":     (arithmetic.bitwise_or, METHOD),
+    "bitwise_xor":    (arithmetic.bitwise_xor, METHOD),
+    "bitwise_not":    (arithmetic.bitwise_not, METHOD),
+    "bitwise_left_shift":  (arithmetic.bitwise_left_shift, METHOD),
+    "bitwise_right_shift": (arithmetic.bitwise_right_shift, METHOD),
+    # ---- functions of one tensor ---------------------------------------------------------------
+    "exp":            (float_unary("exp", unary.Exp), BOTH),
+    "log":            (float_unary("log", unary.Log), BOTH),
+    "sqrt":           (float_unary("sqrt", unary.Sqrt), BOTH),
+    "tanh":           (float_unary("tanh", unary.Tanh), BOTH),
+    "sigmoid":        (float_unary("sigmoid", unary.Sigmoid), BOTH),
+    "sin":            (float_unary("sin", unary.Sin), BOTH),
+    "cos":            (float_unary("cos", unary.Cos), BOTH),
+    "abs":            (same_dtype("abs", unary.Abs), BOTH),
+    "absolute":       (same_dtype("absolute", unary.Abs), BOTH),
+    "sign":           (same_dtype("sign", unary.Sign), BOTH),
+    "relu":           (unary.relu, BOTH),
+    "clamp":          (unary.clamp, BOTH),
+    "clip":           (unary.clamp, BOTH),
+    "clamp_min":      (unary.clamp_min, BOTH),
+    "clamp_max":      (unary.clamp_max, BOTH),
+    "clone":          (unary.clone, METHOD),
+    "cast":           (unary.cast, 0),
+    # ---- reductions ------------------------------------------------------------------------------
+    "sum":            (reduction("sum", reductions.Sum), METHOD),
+    "mean":           (reduction("mean", reductions.Mean, float_only=True), METHOD),
+    "amax":           (reduction("amax", reductions.Amax), METHOD),
+    "amin":           (reduction("amin", reductions.Amin), METHOD),
+    "max":            (reductions.max, METHOD),
+    "min":            (reductions.min, METHOD),
+    "argmax":         (reductions.argmax, METHOD),
+    "argmin":         (reductions.argmin, METHOD),
+    "var":            (reductions.var, METHOD),
+    "std":            (reductions.std, METHOD),
+    "logsumexp":      (reductions.logsumexp, METHOD),
+    "softmax":        (reductions.softmax, METHOD),
+    "log_softmax":    (reductions.log_softmax, METHOD),
+    # ---- shape: views where torch's are --------------------------------------------------------
+    "reshape":        (shape.reshape, METHOD),
+    "view":           (shape.view, METHOD | NO_FUNCTION),
+    "flatten":        (shape.flatten, METHOD),
+    "permute":        (shape.permute, METHOD),
+    "transpose":      (shape.transpose, METHOD),
+    "t":              (shape.t, METHOD),
+    "unsqueeze":      (shape.unsqueeze, METHOD),
+    "squeeze":        (shape.squeeze, METHOD),
+    "expand":         (shape.expand, METHOD | NO_FUNCTION),
+    "T":              (shape.T, PROPERTY | NO_FUNCTION),
+    "mT":             (shape.mT, PROPERTY | NO_FUNCTION),
+    # ---- indexing and scattering ---------------------------------------------------------------
+    "gather":         (indexing.gather, METHOD),
+    "scatter":        (indexing.scatter, BOTH),
+    "scatter_add":    (indexing.scatter_add, BOTH),
+    "masked_fill":    (indexing.masked_fill, BOTH),
+    "index_fill":     (indexing.index_fill, BOTH),
+    "index_put":      (indexing.index_put, BOTH),
+    # ---- joining and splitting ------------------------------------------------------------------
+    "cat":            (joins.cat, 0),
+    "concat":         (joins.cat, 0),
+    "concatenate":    (joins.cat, 0),
+    "stack":          (joins.stack, 0),
+    "split":          (joins.split, METHOD),
+    "chunk":          (joins.chunk, METHOD),
+    "unbind":         (joins.unbind, METHOD),
+    "pad":            (joins.pad, 0),
+    # ---- linear algebra ----------------------------------------------------------------------
+    "matmul":         (linalg.matmul, METHOD),
+    "mm":             (linalg.matmul, METHOD),
+    # ---- new tensors -------------------------------------------------------------------------
+    "tensor":         (creation.tensor, 0),
+    "as_tensor":      (creation.as_tensor, 0),
+    "asarray":        (creation.asarray, 0),
+    "from_numpy":     (creation.from_numpy, 0),
+    "zeros":          (creation.zeros, 0),
+    "ones":           (creation.ones, 0),
+    "empty":          (creation.empty, 0),
+    "full":           (creation.full, 0),
+    "zeros_like":     (creation.zeros_like, 0),
+    "ones_like":      (creation.ones_like, 0),
+    "empty_like":     (creation.empty_like, 0),
+    "full_like":      (creation.full_like, 0),
+    "rand":           (creation.rand, 0),
+    "randn":          (creation.randn, 0),
+    "rand_like":      (creation.rand_like, 0),
+    "randn_like":     (creation.randn_like, 0),
+    "randint":        (creation.randint, 0),
+    "randperm":       (creation.randperm, 0),
+    "arange":         (creation.arange, 0),
+    "linspace":       (creation.linspace, 0),
+    "eye":            (creation.eye, 0),
+}
+
+# In-place ops without a method twin: the Tensor method `name` writes `function` back.
+IN_PLACE_ONLY: dict[str, Callable] = {
+    "fill_":          fill.fill,
+    "zero_":          fill.zero,
+    "copy_":          fill.copy,
+    "normal_":        fill.normal,
+    "uniform_":       fill.uniform,
+    "bernoulli_":     fill.bernoulli,
+    "exponential_":   fill.exponential,
+    "random_":        fill.random_,
+}
+
+# Python's operators: name -> (function, reflected?)
+OPERATORS: dict[str, tuple[str, bool]] = {
+    "__add__": ("add", False),          "__radd__": ("add", True),
+    "__sub__": ("sub", False),          "__rsub__": ("sub", True),
+    "__mul__": ("mul", False),          "__rmul__": ("mul", True),
+    "__truediv__": ("div", False),      "__rtruediv__": ("div", True),
+    "__pow__": ("pow", False),          "__rpow__": ("pow", True),
+    "__matmul__": ("matmul", False),    "__rmatmul__": ("matmul", True),
+    "__and__": ("bitwise_and", False),  "__rand__": ("bitwise_and", True),
+    "__or__": ("bitwise_or", False),    "__ror__": ("bitwise_or", True),
+    "__xor__": ("bitwise_xor", False),  "__rxor__": ("bitwise_xor", True),
+    "__lshift__": ("bitwise_left_shift", False),
+    "__rlshift__": ("bitwise_left_shift", True),
+    "__rshift__": ("bitwise_right_shift", False),
+    "__rrshift__": ("bitwise_right_shift", True),
+    "__eq__": ("eq", False),  "__ne__": ("ne", False),
+    "__lt__": ("lt", False),  "__le__": ("le", False),
+    "__gt__": ("gt", False),  "__ge__": ("ge", False),
+    "__neg__": ("neg", False),  "__abs__": ("abs", False),  "__invert__": ("bitwise_not", False),
+    "__getitem__": ("getitem", False),
+}
+
+# x op= y: the in-place twin, which returns x
+IN_PLACE_OPERATORS: dict[str, str] = {
+    "__iadd__": "add", "__isub__": "sub", "__imul__": "mul", "__itruediv__": "div",
+    "__ipow__": "pow", "__iand__": "bitwise_and", "__ior__": "bitwise_or",
+    "__ixor__": "bitwise_xor", "__ilshift__": "bitwise_left_shift",
+    "__irshift__": "bitwise_right_shift",
+}
+# fmt: on
+
+# Tensor methods whose arguments differ from their function's (torch's signatures)
+SPECIAL_METHODS: dict[str, Callable] = {
+    "where": lambda self, condition, other: arithmetic.where(condition, self, other),
+    "reshape_as": lambda self, other: shape.reshape(self, other.shape),
+    "view_as": lambda self, other: shape.view(self, other.shape),
+    "expand_as": lambda self, other: shape.expand(self, other.shape),
+    "__pos__": lambda self: self,
+    "__setitem__": lambda self, index, value: apply_inplace(
+        "__setitem__", self, indexing.index_put, index, value
+    ),
+}
+
+getitem = indexing.getitem
+index_put = indexing.index_put
+
+
+def _in_place(name: str, function: Callable) -> Callable:
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return apply_inplace(name, self, function, *args, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = f"In place: self = {function.__name__}(self, ...), written into self."
+    return method
+
+
+def _operator(function: Callable, reflected: bool) -> Callable:
+    if reflected:
+        return lambda self, other: function(other, self)
+    return function
+
+
+def _bind() -> list[str]:
+    """Put every op of the tables on the module and on Tensor; returns the module's names."""
+    names = []
+    for name, (function, flags) in TABLE.items():
+        if function.__name__ == "op":  # made by a convention: give it the op's name
+            function.__name__ = function.__qualname__ = name
+        if not flags & NO_FUNCTION:
+            globals()[name] = function
+            names.append(name)
+        if flags & PROPERTY:
+            setattr(Tensor, name, property(function))
+        elif flags & METHOD:
+            setattr(Tensor, name, function)
+        if flags & INPLACE:
+            setattr(Tensor, name + "_", _in_place(name + "_", function))
+    for name, function in IN_PLACE_ONLY.items():
+        setattr(Tensor, name, _in_place(name, function))
+    for dunder, (name, reflected) in OPERATORS.items():
+        setattr(Tensor, dunder, _operator(globals()[name], reflected))
+    for dunder, name in IN_PLACE_OPERATORS.items():
+        setattr(Tensor, dunder, _in_place(name + "_", globals()[name]))
+    for name, method in SPECIAL_METHODS.items():
+        setattr(Tensor, name, method)
+    return names
+
+
+__all__ = _bind()

@@ -1,4 +1,7 @@
-"""New tensors: constants, ranges and random draws from the library's generator."""
+"""New tensors: from data, constants, ranges and random draws from the library's generator.
+
+Every factory takes torch's `dtype=`, `device=` (the CPU) and `requires_grad=`.
+"""
 
 from __future__ import annotations
 
@@ -6,118 +9,252 @@ from typing import Any
 
 import numpy as np
 
-from .. import random
-from ..dtypes import as_dtype, default_float, int64
+from .. import dtypes, random
+from ..device import as_device
 from ..tensor import Tensor
 
 
-def _shape(size: tuple) -> tuple[int, ...]:
+def _shape(op: str, size: tuple) -> tuple[int, ...]:
     """zeros(2, 3) and zeros((2, 3)) both mean shape (2, 3)."""
     if len(size) == 1 and isinstance(size[0], tuple | list):
         size = tuple(size[0])
     for n in size:
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
-            raise ValueError(f"sizes must be non-negative ints, got {size}")
+        if isinstance(n, bool) or not isinstance(n, int | np.integer | Tensor):
+            raise TypeError(f"{op}: sizes must be ints, got {size}")
+        if int(n) < 0:
+            raise RuntimeError(f"{op}: sizes must be non-negative, got {size}")
     return tuple(int(n) for n in size)
 
 
-def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
+def _make(array: np.ndarray, device: Any, requires_grad: bool) -> Tensor:
+    as_device(device)
     return Tensor(array, requires_grad=requires_grad)
 
 
-def _dtype(dtype: Any, default: np.dtype = default_float) -> np.dtype:
-    return default if dtype is None else as_dtype(dtype)
+def _dtype(dtype: Any, default: np.dtype | None = None) -> np.dtype:
+    if dtype is not None:
+        return dtypes.as_dtype(dtype)
+    return dtypes.get_default_dtype() if default is None else default
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.zeros(_shape(size), _dtype(dtype)), requires_grad)
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new leaf Tensor holding a copy of `data` (Python floats give the default float dtype,
+    nested lists of tensors are stacked)."""
+    if isinstance(data, Tensor):
+        data = data.array
+    elif isinstance(data, list | tuple) and any(isinstance(item, Tensor) for item in data):
+        data = [np.asarray(item.array if isinstance(item, Tensor) else item) for item in data]
+    return _make(dtypes.to_array(data, dtype), device, requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.ones(_shape(size), _dtype(dtype)), requires_grad)
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """data as a Tensor, sharing memory where it can (a Tensor, or an array of that dtype)."""
+    as_device(device)
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or data.dtype == dtypes.as_dtype(dtype)):
+        return from_numpy(data)
+    return tensor(data, dtype)
 
 
-def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.empty(_shape(size), _dtype(dtype)), requires_grad)
+asarray = as_tensor
 
 
-def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of one value; its dtype follows the value (bool, int64 or float32) as torch."""
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A Tensor on the same memory as `array` (a change to one is seen in the other)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
+    dtypes.as_dtype(array.dtype)
+    return Tensor(array)
+
+
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _make(np.zeros(_shape("zeros", size), _dtype(dtype)), device, requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _make(np.ones(_shape("ones", size), _dtype(dtype)), device, requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    return _make(np.empty(_shape("empty", size), _dtype(dtype)), device, requires_grad)
+
+
+def full(
+    size: Any,
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """A tensor of one value; its dtype follows the value (bool, int64 or float) as torch."""
     if dtype is None:
         if isinstance(fill_value, bool):
             dtype = np.bool_
         elif isinstance(fill_value, int | np.integer):
-            dtype = int64
-    return _make(np.full(_shape((size,)), fill_value, _dtype(dtype)), requires_grad)
+            dtype = dtypes.int64
+    shape = _shape("full", (size,) if isinstance(size, int) else tuple(size))
+    return _make(np.full(shape, fill_value, _dtype(dtype)), device, requires_grad)
 
 
-def zeros_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.zeros(x.shape, _dtype(dtype, x.dtype)), requires_grad)
+def zeros_like(
+    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    return _make(np.zeros(input.shape, _dtype(dtype, input.dtype)), device, requires_grad)
 
 
-def ones_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.ones(x.shape, _dtype(dtype, x.dtype)), requires_grad)
+def ones_like(
+    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    return _make(np.ones(input.shape, _dtype(dtype, input.dtype)), device, requires_grad)
 
 
-def full_like(x: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.full(x.shape, fill_value, _dtype(dtype, x.dtype)), requires_grad)
+def empty_like(
+    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    return _make(np.empty(input.shape, _dtype(dtype, input.dtype)), device, requires_grad)
 
 
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full_like(
+    input: Tensor,
+    fill_value: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    array = np.full(input.shape, fill_value, _dtype(dtype, input.dtype))
+    return _make(array, device, requires_grad)
+
+
+def rand(
+    *size: Any,
+    generator: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Uniform on [0, 1)."""
-    dtype = _dtype(dtype)
-    array = random.generator().random(_shape(size), dtype=np.float64).astype(dtype, copy=False)
-    return _make(array, requires_grad)
+    draws = random.source(generator).random(_shape("rand", size), dtype=np.float64)
+    return _make(draws.astype(_dtype(dtype), copy=False), device, requires_grad)
 
 
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def randn(
+    *size: Any,
+    generator: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Standard normal."""
-    dtype = _dtype(dtype)
-    draws = random.generator().standard_normal(_shape(size), dtype=np.float64)
-    return _make(draws.astype(dtype, copy=False), requires_grad)
+    draws = random.source(generator).standard_normal(_shape("randn", size), dtype=np.float64)
+    return _make(draws.astype(_dtype(dtype), copy=False), device, requires_grad)
 
 
-def rand_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return rand(x.shape, dtype=_dtype(dtype, x.dtype), requires_grad=requires_grad)
+def rand_like(
+    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    return rand(
+        input.shape, dtype=_dtype(dtype, input.dtype), device=device, requires_grad=requires_grad
+    )
 
 
-def randn_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return randn(x.shape, dtype=_dtype(dtype, x.dtype), requires_grad=requires_grad)
+def randn_like(
+    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    return randn(
+        input.shape, dtype=_dtype(dtype, input.dtype), device=device, requires_grad=requires_grad
+    )
 
 
-def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None) -> Tensor:
-    """Integers uniform on [low, high) (randint(high, size=...) starts at 0)."""
-    if high is None:
-        low, high = 0, low
-    array = random.generator().integers(low, high, size=_shape((size,)))
-    return Tensor(array.astype(_dtype(dtype, int64)))
+def randint(*args: Any, **kwargs: Any) -> Tensor:
+    """Integers uniform on [low, high): randint(high, size), randint(low, high, size), or the
+    same as keywords, as torch.randint."""
+    generator = kwargs.pop("generator", None)
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    requires_grad = kwargs.pop("requires_grad", False)
+    low = kwargs.pop("low", None)
+    high = kwargs.pop("high", None)
+    size = kwargs.pop("size", None)
+    if kwargs:
+        raise TypeError(f"randint() got an unexpected keyword argument {next(iter(kwargs))!r}")
+    positional = list(args)
+    if size is None and positional and isinstance(positional[-1], tuple | list):
+        size = positional.pop()
+    if len(positional) == 2:
+        low, high = positional
+    elif len(positional) == 1:
+        if high is None:
+            high = positional[0]
+        else:
+            low = positional[0]
+    elif positional:
+        raise TypeError(f"randint(): too many positional arguments {tuple(args)}")
+    if high is None or size is None:
+        raise TypeError("randint(): expected high and size, as randint(high, size)")
+    low = 0 if low is None else low
+    if low >= high:
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+        )
+    array = random.source(generator).integers(low, high, size=_shape("randint", (size,)))
+    if requires_grad:
+        raise RuntimeError("randint: only floating point tensors can require gradients")
+    return _make(array.astype(_dtype(dtype, dtypes.int64)), device, False)
 
 
-def randperm(n: int, dtype: Any = None) -> Tensor:
-    return Tensor(random.generator().permutation(n).astype(_dtype(dtype, int64)))
+def randperm(n: int, *, generator: Any = None, dtype: Any = None, device: Any = None) -> Tensor:
+    permutation = random.source(generator).permutation(n)
+    return _make(permutation.astype(_dtype(dtype, dtypes.int64)), device, False)
 
 
 def arange(
     start: float,
     end: float | None = None,
     step: float = 1,
+    *,
     dtype: Any = None,
+    device: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """start, start + step, ... below end; int64 when every argument is an int, else float32."""
+    """start, start + step, ... below end; int64 when every argument is an int, else the
+    default float dtype."""
     if end is None:
         start, end = 0, start
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if step == 0:
-        raise ValueError("arange: step must be nonzero")
+        raise RuntimeError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(
+            f"arange: upper bound and larger bound inconsistent with step sign (start {start}, "
+            f"end {end}, step {step})"
+        )
     integral = all(isinstance(v, int | np.integer) for v in (start, end, step))
-    dtype = _dtype(dtype, int64 if integral else default_float)
+    dtype = _dtype(dtype, dtypes.int64 if integral else None)
     count = max(int(np.ceil((end - start) / step)), 0)
-    return _make((start + step * np.arange(count)).astype(dtype), requires_grad)
+    return _make((start + step * np.arange(count)).astype(dtype), device, requires_grad)
 
 
-def linspace(start: float, end: float, steps: int, dtype: Any = None) -> Tensor:
-    return Tensor(np.linspace(start, end, steps).astype(_dtype(dtype)))
+def linspace(
+    start: float,
+    end: float,
+    steps: int,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    return _make(np.linspace(start, end, steps).astype(_dtype(dtype)), device, requires_grad)
 
 
-def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _make(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+def eye(
+    n: int,
+    m: int | None = None,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    return _make(np.eye(n, m, dtype=_dtype(dtype)), device, requires_grad)

@@ -37,7 +37,9 @@ class Stack(Function):
 
 
 class Split(Function):
-    """Pieces of x along dim, cut before each position in `bounds`."""
+    """Pieces of x along dim, cut before each position in `bounds` (views of x)."""
+
+    is_view = True
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, bounds: list[int], dim: int) -> tuple:
@@ -50,6 +52,8 @@ class Split(Function):
 
 
 class Unbind(Function):
+    is_view = True
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, dim: int) -> tuple:
         ctx.dim = dim
@@ -61,16 +65,22 @@ class Unbind(Function):
 
 
 class Pad(Function):
+    """Constant padding; a negative width crops instead (torch's F.pad semantics)."""
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, widths: tuple, value: float) -> np.ndarray:
-        ctx.crop = tuple(
-            slice(before, before + n) for (before, _), n in zip(widths, x.shape, strict=True)
+        ctx.widths = widths
+        crop = tuple(
+            slice(max(-before, 0), n - max(-after, 0))
+            for (before, after), n in zip(widths, x.shape, strict=True)
         )
-        return np.pad(x, widths, constant_values=value)
+        grow = [(max(before, 0), max(after, 0)) for before, after in widths]
+        return np.pad(x[crop], grow, constant_values=value)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple:
-        return grad[ctx.crop], None, None
+        # padding by the negated widths crops the padding off and restores cropped zeros
+        return Pad.apply(grad, tuple((-b, -a) for b, a in ctx.widths), 0.0), None, None
 
 
 def _joinable(op: str, tensors: Sequence[Tensor]) -> list[Tensor]:
@@ -123,8 +133,10 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor,
     length = x.shape[d]
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
-        if size <= 0:
-            raise ValueError(f"split: split_size must be positive, got {size}")
+        if size < 0 or (size == 0 and length):
+            raise RuntimeError(
+                f"split: split_size must be positive for dim {d} of size {length}, got {size}"
+            )
         sizes = [min(size, length - start) for start in range(0, length, size)] or [0]
     else:
         sizes = list(split_size_or_sections)
@@ -137,7 +149,7 @@ def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor,
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     """At most `chunks` pieces of equal size ceil(n / chunks), as torch.chunk."""
     if chunks <= 0:
-        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     length = x.shape[normalize_dim("chunk", dim, x.ndim)]
     return split(x, max(-(-length // chunks), 1), dim)
 
@@ -150,13 +162,12 @@ def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
 
 
 def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
-    """Constant padding; `pad` = (left, right) for the last dim, then the one before, ..."""
+    """Constant padding; `pad` = (left, right) for the last dim, then the one before, ...;
+    negative widths crop."""
     if mode != "constant":
         raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(f"pad: {pad} must have an even length of at most 2 * {x.ndim}")
-    if any(p < 0 for p in pad):
-        raise ValueError(f"pad: negative padding {pad} is not supported")
+        raise RuntimeError(f"pad: {pad} must have an even length of at most 2 * {x.ndim}")
     widths = [(0, 0)] * x.ndim
     for k in range(len(pad) // 2):
         widths[x.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])

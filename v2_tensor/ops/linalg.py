@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 
-from ..broadcast import unbroadcast
 from ..function import Context, Function
 from ..tensor import Tensor
 
@@ -36,11 +35,14 @@ class MatMul(Function):
             g2 = g2.unsqueeze(-2 if b.ndim > 1 else 0)
         if b.ndim == 1:
             g2 = g2.unsqueeze(-1)
+        # batch dims that broadcast come back summed by the engine
         grad_a = grad_b = None
         if a_needs:
-            grad_a = unbroadcast(g2 @ b2.mT, a2.shape).reshape(a.shape)
+            grad_a = g2 @ b2.mT
+            grad_a = grad_a.squeeze(-2) if a.ndim == 1 else grad_a
         if b_needs:
-            grad_b = unbroadcast(a2.mT @ g2, b2.shape).reshape(b.shape)
+            grad_b = a2.mT @ g2
+            grad_b = grad_b.squeeze(-1) if b.ndim == 1 else grad_b
         return grad_a, grad_b
 
 
@@ -48,11 +50,11 @@ def matmul(a: Any, b: Any) -> Tensor:
     a = a if isinstance(a, Tensor) else Tensor(np.asarray(a))
     b = b if isinstance(b, Tensor) else Tensor(np.asarray(b))
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(
+        raise RuntimeError(
             f"matmul: both arguments need at least 1 dim, got shapes {a.shape} and {b.shape}"
         )
     if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
-        raise ValueError(
+        raise RuntimeError(
             f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
             f"({a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]})"
         )
@@ -60,7 +62,7 @@ def matmul(a: Any, b: Any) -> Tensor:
         try:
             np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
         except ValueError:
-            raise ValueError(
+            raise RuntimeError(
                 f"matmul: batch dims of shapes {a.shape} and {b.shape} cannot be broadcast"
             ) from None
     if a.dtype != b.dtype:  # as torch: no silent float64 product inside a float32 model

@@ -13,6 +13,7 @@ import numpy as np
 from ..function import Context, Function
 from ..tensor import Tensor
 from .arithmetic import maximum, minimum
+from .conventions import read_dims, with_dtype
 from .dims import kept_shape, normalize_dim, normalize_dims
 from .indexing import scatter_into_zeros
 
@@ -69,7 +70,7 @@ class Extreme(Function):
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple:
         (selected,) = ctx.saved_tensors
-        share = selected.data / selected.data.sum(axis=ctx.dims, keepdims=True)
+        share = selected.array / selected.array.sum(axis=ctx.dims, keepdims=True)
         return _spread(grad, ctx) * Tensor(share.astype(grad.dtype)), None, None
 
 
@@ -215,45 +216,34 @@ def _finite_max(x: np.ndarray, dims: tuple) -> np.ndarray:
 
 
 def _require_float(op: str, x: Tensor) -> None:
-    if x.data.dtype.kind != "f":
+    if x.array.dtype.kind != "f":
         raise RuntimeError(f"{op}: needs a floating point tensor, got {x.dtype}")
 
 
-def sum(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
-    return Sum.apply(x, normalize_dims("sum", dim, x.ndim), keepdim)
-
-
-def mean(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    _require_float("mean", x)
-    return Mean.apply(x, normalize_dims("mean", dim, x.ndim), keepdim)
-
-
-def amax(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    return Amax.apply(x, normalize_dims("amax", dim, x.ndim), keepdim)
-
-
-def amin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
-    return Amin.apply(x, normalize_dims("amin", dim, x.ndim), keepdim)
-
-
-def max(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -> Any:  # noqa: A001
+def max(  # noqa: A001
+    input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False, *, axis: Any = None
+) -> Any:
     """max() of all elements, (values, indices) along `dim`, or with a tensor in place of
     `dim` the elementwise maximum, as torch.max."""
     if isinstance(dim, Tensor):
-        return maximum(x, dim)
+        return maximum(input, dim)
+    dim = dim if axis is None else axis
     if dim is None:
-        return Amax.apply(x, tuple(range(x.ndim)), False)
-    return _extreme_along_dim("max", MaxAlongDim, x, dim, keepdim)
+        return Amax.apply(input, tuple(range(input.ndim)), False)
+    return _extreme_along_dim("max", MaxAlongDim, input, dim, keepdim)
 
 
-def min(x: Tensor, dim: int | Tensor | None = None, keepdim: bool = False) -> Any:  # noqa: A001
+def min(  # noqa: A001
+    input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False, *, axis: Any = None
+) -> Any:
     """min() of all elements, (values, indices) along `dim`, or with a tensor in place of
     `dim` the elementwise minimum, as torch.min."""
     if isinstance(dim, Tensor):
-        return minimum(x, dim)
+        return minimum(input, dim)
+    dim = dim if axis is None else axis
     if dim is None:
-        return Amin.apply(x, tuple(range(x.ndim)), False)
-    return _extreme_along_dim("min", MinAlongDim, x, dim, keepdim)
+        return Amin.apply(input, tuple(range(input.ndim)), False)
+    return _extreme_along_dim("min", MinAlongDim, input, dim, keepdim)
 
 
 def _extreme_along_dim(
@@ -265,42 +255,51 @@ def _extreme_along_dim(
     return values_indices(*function.apply(x, d, keepdim))
 
 
-def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
-    if dim is None:
-        return Tensor(np.asarray(np.argmax(x.data), dtype=np.int64))
-    d = normalize_dim("argmax", dim, x.ndim)
-    return Tensor(np.argmax(x.data, axis=d, keepdims=keepdim).astype(np.int64))
+def argmax(
+    input: Tensor, dim: int | None = None, keepdim: bool = False, *, axis: Any = None
+) -> Tensor:
+    return _arg_extreme("argmax", np.argmax, input, dim if axis is None else axis, keepdim)
 
 
-def argmin(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmin(
+    input: Tensor, dim: int | None = None, keepdim: bool = False, *, axis: Any = None
+) -> Tensor:
+    return _arg_extreme("argmin", np.argmin, input, dim if axis is None else axis, keepdim)
+
+
+def _arg_extreme(op: str, pick: Callable, x: Tensor, dim: int | None, keepdim: bool) -> Tensor:
+    if x.array.size == 0:
+        raise RuntimeError(f"{op}: expected a non-empty tensor (shape {x.shape})")
     if dim is None:
-        return Tensor(np.asarray(np.argmin(x.data), dtype=np.int64))
-    d = normalize_dim("argmin", dim, x.ndim)
-    return Tensor(np.argmin(x.data, axis=d, keepdims=keepdim).astype(np.int64))
+        return Tensor(np.asarray(pick(x.array), dtype=np.int64))
+    d = normalize_dim(op, dim, x.ndim)
+    return Tensor(np.asarray(pick(x.array, axis=d, keepdims=keepdim)).astype(np.int64))
 
 
 def var(
-    x: Tensor,
+    input: Tensor,
     dim: Any = None,
     unbiased: bool = True,
     keepdim: bool = False,
     *,
     correction: int | None = None,
+    axis: Any = None,
 ) -> Tensor:
     """Variance with Bessel's correction by default (correction=1, i.e. unbiased=True)."""
-    return _spread_of("var", Var, x, dim, unbiased, keepdim, correction)
+    return _spread_of("var", Var, input, dim, unbiased, keepdim, correction, axis)
 
 
 def std(
-    x: Tensor,
+    input: Tensor,
     dim: Any = None,
     unbiased: bool = True,
     keepdim: bool = False,
     *,
     correction: int | None = None,
+    axis: Any = None,
 ) -> Tensor:
     """The square root of var, with torch's gradient: 0 where all elements are equal."""
-    return _spread_of("std", Std, x, dim, unbiased, keepdim, correction)
+    return _spread_of("std", Std, input, dim, unbiased, keepdim, correction, axis)
 
 
 def _spread_of(
@@ -308,28 +307,33 @@ def _spread_of(
     function: type[Function],
     x: Tensor,
     dim: Any,
-    unbiased: bool,
+    unbiased: Any,
     keepdim: bool,
     correction: int | None,
+    axis: Any,
 ) -> Tensor:
     """var or std: torch's `unbiased` flag read as correction 1 or 0 unless one is given."""
     _require_float(op, x)
+    if not isinstance(unbiased, bool):  # var(x, (0, 1)) style: the second positional is dim
+        dim, unbiased = unbiased, True
     if correction is None:
         correction = 1 if unbiased else 0
-    return function.apply(x, normalize_dims(op, dim, x.ndim), correction, keepdim)
+    return function.apply(x, read_dims(op, x, dim, axis), correction, keepdim)
 
 
-def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+def logsumexp(input: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
     """log Σ exp(x) over dim, computed as max + log Σ exp(x - max): no overflow."""
-    _require_float("logsumexp", x)
-    return LogSumExp.apply(x, normalize_dims("logsumexp", dim, x.ndim), keepdim)
+    _require_float("logsumexp", input)
+    return LogSumExp.apply(input, read_dims("logsumexp", input, dim, axis), keepdim)
 
 
-def softmax(x: Tensor, dim: Any) -> Tensor:
+def softmax(input: Tensor, dim: Any, dtype: Any = None) -> Tensor:
+    x = with_dtype("softmax", input, dtype)
     _require_float("softmax", x)
     return Softmax.apply(x, normalize_dims("softmax", dim, x.ndim))
 
 
-def log_softmax(x: Tensor, dim: Any) -> Tensor:
+def log_softmax(input: Tensor, dim: Any, dtype: Any = None) -> Tensor:
+    x = with_dtype("log_softmax", input, dtype)
     _require_float("log_softmax", x)
     return LogSoftmax.apply(x, normalize_dims("log_softmax", dim, x.ndim))

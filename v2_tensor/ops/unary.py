@@ -1,4 +1,4 @@
-"""Elementwise functions of one tensor, each with its derivative, plus dtype casts."""
+"""Elementwise functions of one tensor, each with its derivative, plus dtype casts and clone."""
 
 from __future__ import annotations
 
@@ -6,16 +6,18 @@ from typing import Any
 
 import numpy as np
 
-from ..dtypes import as_dtype, default_float
+from .. import dtypes
 from ..function import Context, Function
 from ..tensor import Tensor
 from .arithmetic import where
+from .conventions import as_tensor_arg, operands, refuse_out
 
 
 class Exp(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
-        out = np.exp(x)
+        with np.errstate(over="ignore"):
+            out = np.exp(x)
         ctx.save_for_backward(out)
         return out
 
@@ -29,7 +31,8 @@ class Log(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
-        return np.log(x)
+        with np.errstate(divide="ignore", invalid="ignore"):  # log 0 = -inf, log(-1) = nan
+            return np.log(x)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> Tensor:
@@ -40,7 +43,8 @@ class Log(Function):
 class Sqrt(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
-        out = np.sqrt(x)
+        with np.errstate(invalid="ignore"):
+            out = np.sqrt(x)
         ctx.save_for_backward(out)
         return out
 
@@ -70,7 +74,7 @@ class Sigmoid(Function):
         e = np.exp(-np.abs(x))
         out = np.where(x >= 0, 1, e) / (1 + e)
         ctx.save_for_backward(out)
-        return out
+        return out.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> Tensor:
@@ -88,7 +92,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> Tensor:
         (out,) = ctx.saved_tensors
-        return grad * Tensor(out.data > 0)
+        return where(out > 0, grad, 0.0)  # selected, so an inf gradient at 0 gives 0, not nan
 
 
 class Abs(Function):
@@ -100,14 +104,25 @@ class Abs(Function):
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> Tensor:
         (x,) = ctx.saved_tensors
-        return grad * Tensor(np.sign(x.data))
+        return grad * x.sign()  # d|x|/dx = sign(x), as torch: inf * 0 = nan at 0
+
+
+class Sign(Function):
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return np.sign(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> Tensor:
+        return grad * 0.0  # piecewise constant
 
 
 class Sin(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
-        return np.sin(x)
+        with np.errstate(invalid="ignore"):
+            return np.sin(x)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> Tensor:
@@ -119,7 +134,8 @@ class Cos(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
         ctx.save_for_backward(x)
-        return np.cos(x)
+        with np.errstate(invalid="ignore"):
+            return np.cos(x)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> Tensor:
@@ -140,9 +156,9 @@ class Clamp(Function):
         low, high = ctx.bounds
         inside = np.ones(x.shape, dtype=bool)  # strictly inside, as torch: none at a bound
         if low is not None:
-            inside &= x.data > low
+            inside &= x.array > low
         if high is not None:
-            inside &= x.data < high
+            inside &= x.array < high
         return where(Tensor(inside), grad, 0.0), None, None
 
 
@@ -167,70 +183,50 @@ class Clone(Function):
         return grad
 
 
-def _floating(x: Tensor) -> Tensor:
-    """Integer inputs of exp, log, ... are computed in the default float dtype, as in torch."""
-    return x if x.data.dtype.kind == "f" else cast(x, default_float)
+def relu(input: Tensor) -> Tensor:
+    if input.array.dtype == np.bool_:
+        raise RuntimeError("relu: not implemented for bool tensors")
+    return Relu.apply(input)
 
 
-def exp(x: Tensor) -> Tensor:
-    return Exp.apply(_floating(x))
-
-
-def log(x: Tensor) -> Tensor:
-    return Log.apply(_floating(x))
-
-
-def sqrt(x: Tensor) -> Tensor:
-    return Sqrt.apply(_floating(x))
-
-
-def tanh(x: Tensor) -> Tensor:
-    return Tanh.apply(_floating(x))
-
-
-def sigmoid(x: Tensor) -> Tensor:
-    return Sigmoid.apply(_floating(x))
-
-
-def sin(x: Tensor) -> Tensor:
-    return Sin.apply(_floating(x))
-
-
-def cos(x: Tensor) -> Tensor:
-    return Cos.apply(_floating(x))
-
-
-def relu(x: Tensor) -> Tensor:
-    return Relu.apply(x)
-
-
-def abs(x: Tensor) -> Tensor:  # noqa: A001
-    return Abs.apply(x)
-
-
-def sign(x: Tensor) -> Tensor:
-    """-1, 0 or 1; its derivative is 0 almost everywhere, so it records nothing."""
-    return Tensor(np.sign(x.data))
-
-
-def clamp(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-    """Limit x to [min, max]; the gradient passes strictly inside (none at a bound, as torch)."""
+def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Any = None) -> Tensor:  # noqa: A002
+    """Limit input to [min, max]; the gradient passes strictly inside (none at a bound, as
+    torch). Tensor bounds broadcast and act as maximum(input, min) then minimum(., max)."""
+    refuse_out("clamp", out)
+    input = as_tensor_arg("clamp", input)
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        raise TypeError("clamp: min and max must be numbers (use maximum/minimum for tensors)")
-    return Clamp.apply(x, min, max)
+        from .arithmetic import maximum, minimum
+
+        result = input
+        if min is not None:
+            result = maximum(*operands("clamp", result, min))
+        if max is not None:
+            result = minimum(*operands("clamp", result, max))
+        return result
+    if input.array.dtype.kind in "iub" and any(isinstance(b, float) for b in (min, max)):
+        input = input.to(dtypes.get_default_dtype())  # a float bound promotes, as torch
+    return Clamp.apply(input, min, max)
+
+
+def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A002
+    return clamp(input, min=min)
+
+
+def clamp_max(input: Tensor, max: Any) -> Tensor:  # noqa: A002
+    return clamp(input, max=max)
 
 
 def cast(x: Tensor, dtype: Any) -> Tensor:
     """x in another dtype; gradients flow back cast to x's dtype."""
-    dtype = as_dtype(dtype)
-    if x.data.dtype == dtype:
+    dtype = dtypes.as_dtype(dtype)
+    if x.array.dtype == dtype:
         return x
-    if x.requires_grad and dtype.kind != "f":
-        return Tensor(x.data.astype(dtype))
+    if x._requires_grad and dtype.kind != "f":
+        return Tensor(x.array.astype(dtype))
     return Cast.apply(x, dtype)
 
 
-def clone(x: Tensor) -> Tensor:
-    return Clone.apply(x)
+def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
+    return Clone.apply(as_tensor_arg("clone", input))

@@ -43,10 +43,10 @@ class _GeluErf(Function):
     @staticmethod
     @once_differentiable
     def backward(ctx, grad: Tensor) -> np.ndarray:
-        x = ctx.saved_tensors[0].data
+        x = ctx.saved_tensors[0].array
         cdf = 0.5 * (1.0 + erf(x / math.sqrt(2.0)))
         pdf = np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
-        return grad.data * (cdf + x * pdf)
+        return grad.array * (cdf + x * pdf)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:

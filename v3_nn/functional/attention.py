@@ -63,9 +63,9 @@ class _Attention(Function):
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_out, grad_weights):
-        q, k, v, p, dropped = (t.data for t in ctx.saved_tensors)
+        q, k, v, p, dropped = (t.array for t in ctx.saved_tensors)
         need_q, need_k, need_v, need_bias = ctx.needs_input_grad[:4]
-        grad_out, grad_weights = grad_out.data, grad_weights.data
+        grad_out, grad_weights = grad_out.array, grad_weights.array
         dv = _sum_to(np.swapaxes(dropped, -1, -2) @ grad_out, v.shape) if need_v else None
         dp = grad_out @ np.swapaxes(v, -1, -2) + grad_weights
         if ctx.keep is not None:
@@ -115,11 +115,13 @@ def attention(
                 f"scaled_dot_product_attention: attn_mask of shape {tuple(bias.shape)} does not "
                 f"broadcast over the batch dims of query {tuple(query.shape)}"
             )
-        if bias.dtype != query.dtype:  # never a silent float32 -> float64 promotion
-            raise RuntimeError(
-                f"scaled_dot_product_attention: a float attn_mask must match the query dtype, "
-                f"got attn_mask {bias.dtype} and query {query.dtype}"
-            )
+        if bias.dtype != query.dtype:  # torch takes a float32 mask for any query dtype
+            if bias.dtype != np.float32:
+                raise RuntimeError(
+                    "scaled_dot_product_attention: a float attn_mask must be float32 or match "
+                    f"the query dtype, got attn_mask {bias.dtype} and query {query.dtype}"
+                )
+            bias = bias.to(query.dtype)
     if not 0.0 <= dropout_p <= 1.0:
         raise RuntimeError(
             f"scaled_dot_product_attention: dropout probability has to be between 0 and 1, "
@@ -161,7 +163,7 @@ def scaled_dot_product_attention(
     else:
         attn_mask = _as_tensor(attn_mask)
         if attn_mask.dtype == np.bool_:
-            bias = _bias_where(~attn_mask.data, query.dtype)
+            bias = _bias_where(~attn_mask.array, query.dtype)
         elif np.issubdtype(attn_mask.dtype, np.floating):
             bias = attn_mask
         else:

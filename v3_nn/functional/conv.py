@@ -122,10 +122,10 @@ class Conv2dFunction(Function):
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_y):
-        cols, weight = (t.data for t in ctx.saved_tensors)
+        cols, weight = (t.array for t in ctx.saved_tensors)
         x_shape, padded_shape, stride, padding, dilation, groups = ctx.geometry
         need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
-        dy = grad_y.data
+        dy = grad_y.array
         n, out_channels, ho, wo = dy.shape
         # (G, O/G, N*Ho*Wo): the output gradient laid out like the columns
         dy_matrix = dy.transpose(1, 0, 2, 3).reshape(groups, out_channels // groups, -1)
@@ -156,7 +156,7 @@ class SeparableMap2dFunction(Function):
     @once_differentiable
     def backward(ctx, grad_y):
         a, b = ctx.matrices
-        return a.T @ grad_y.data @ b, None, None
+        return a.T @ grad_y.array @ b, None, None
 
 
 PADDING_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}

@@ -34,8 +34,15 @@ def _as_tensor(value: Any, dtype: np.dtype) -> Tensor:
     return value if isinstance(value, Tensor) else vt.tensor(np.asarray(value), dtype=dtype)
 
 
-def _same_shape_target(op: str, input: Tensor, target: Any) -> Tensor:
+def _same_shape_target(op: str, input: Tensor, target: Any, floating: bool = False) -> Tensor:
+    """The target, of the input's shape; `floating` refuses integer targets, as torch's
+    binary cross-entropies do."""
     target = _as_tensor(target, input.dtype)
+    if floating and target.dtype.kind != "f":
+        raise RuntimeError(
+            f"{op}: the target must be floating point (as the input), got {target.dtype}; "
+            "convert it with target.float()"
+        )
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(
             f"{op}: target shape {tuple(target.shape)} differs from input shape "
@@ -95,7 +102,7 @@ def _class_targets(
     q = (1 - eps) w[t] onehot(t) + (eps / C) w, zero for samples whose t is ignore_index;
     the divisor is the sum of w[t] over the samples kept (torch's weighted mean).
     """
-    labels = np.asarray(target.data if isinstance(target, Tensor) else target)
+    labels = np.asarray(target.array if isinstance(target, Tensor) else target)
     if not np.issubdtype(labels.dtype, np.integer):
         raise TypeError(f"{op}: class-index target must be integers, got dtype {labels.dtype}")
     class_dim = _class_dim(op, input)
@@ -114,7 +121,11 @@ def _class_targets(
         )
     class_weight = np.ones(classes, input.dtype)
     if weight is not None:
-        class_weight = np.asarray(weight.data if isinstance(weight, Tensor) else weight)
+        if isinstance(weight, Tensor) and weight.dtype != input.dtype:
+            raise RuntimeError(
+                f"{op}: expected a weight of the input's dtype {input.dtype}, got {weight.dtype}"
+            )
+        class_weight = np.asarray(weight.array if isinstance(weight, Tensor) else weight)
         if class_weight.shape != (classes,):
             raise ValueError(f"{op}: weight must have shape ({classes},), got {class_weight.shape}")
     safe_labels = np.where(ignored, 0, labels)
@@ -154,7 +165,7 @@ class _SoftmaxCrossEntropy(Function):
     @staticmethod
     @once_differentiable
     def backward(ctx, grad: Tensor) -> tuple[np.ndarray, None, None]:
-        grad = np.expand_dims(grad.data, ctx.class_dim)
+        grad = np.expand_dims(grad.array, ctx.class_dim)
         q_total = ctx.q.sum(axis=ctx.class_dim, keepdims=True)
         return grad * (q_total * ctx.probs - ctx.q), None, None
 
@@ -234,8 +245,8 @@ class _BinaryCrossEntropy(Function):
     @staticmethod
     @once_differentiable
     def backward(ctx, grad: Tensor) -> tuple[np.ndarray, np.ndarray]:
-        x, t = (saved.data for saved in ctx.saved_tensors)
-        grad = grad.data
+        x, t = (saved.array for saved in ctx.saved_tensors)
+        grad = grad.array
         grad_x = grad * (x - t) / np.maximum(x * (1.0 - x), 1e-12)
         return grad_x, grad * (ctx.log_not_x - ctx.log_x)
 
@@ -246,9 +257,9 @@ def binary_cross_entropy(
     """-w (t log x + (1 - t) log(1 - x)) for probabilities x in [0, 1]."""
     op = "binary_cross_entropy"
     _check_reduction(op, reduction)
-    target = _same_shape_target(op, input, target)
+    target = _same_shape_target(op, input, target, floating=True)
     weight = _broadcast_weight(op, "weight", weight, input)
-    x = input.data
+    x = input.array
     if ((x < 0) | (x > 1)).any():
         raise ValueError(f"{op}: all elements of input should be between 0 and 1")
     losses = _BinaryCrossEntropy.apply(input, target)
@@ -272,8 +283,8 @@ class _BinaryCrossEntropyWithLogits(Function):
     @staticmethod
     @once_differentiable
     def backward(ctx, grad: Tensor) -> tuple[np.ndarray, np.ndarray, None]:
-        z, t = (saved.data for saved in ctx.saved_tensors)
-        grad = grad.data
+        z, t = (saved.array for saved in ctx.saved_tensors)
+        grad = grad.array
         grad_z = grad * ((1.0 - t) - ctx.log_weight * expit(-z))
         grad_t = grad * ((ctx.pos_weight - 1.0) * ctx.softplus - z)
         return grad_z, grad_t, None
@@ -292,9 +303,9 @@ def binary_cross_entropy_with_logits(
     """
     op = "binary_cross_entropy_with_logits"
     _check_reduction(op, reduction)
-    target = _same_shape_target(op, input, target)
+    target = _same_shape_target(op, input, target, floating=True)
     weight = _broadcast_weight(op, "weight", weight, input)
     pos = _broadcast_weight(op, "pos_weight", pos_weight, input)
-    pos = np.ones((), input.dtype) if pos is None else pos.data
+    pos = np.ones((), input.dtype) if pos is None else pos.array
     losses = _BinaryCrossEntropyWithLogits.apply(input, target, pos)
     return _reduce(losses if weight is None else losses * weight, reduction)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import v2_tensor as vt
 from v2_tensor import Tensor
 
 
@@ -83,8 +84,7 @@ def batch_norm(
     centered = input - mean
     variance = (centered * centered).mean(dim=dims, keepdim=True)
     if running_mean is not None and running_var is not None:
-        batch_mean = mean.data.reshape(channels)
-        unbiased_var = variance.data.reshape(channels) * count / (count - 1)
-        running_mean.data[...] = (1 - momentum) * running_mean.data + momentum * batch_mean
-        running_var.data[...] = (1 - momentum) * running_var.data + momentum * unbiased_var
+        with vt.no_grad():  # running = (1 - momentum) running + momentum batch, in place
+            running_mean.lerp_(mean.detach().reshape(channels), momentum)
+            running_var.lerp_(variance.detach().reshape(channels) * (count / (count - 1)), momentum)
     return _affine(centered / (variance + eps).sqrt(), weight, bias, shape)

@@ -74,9 +74,9 @@ class MaxPool2dFunction(Function):
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_y, _grad_argmax):
-        (argmax,) = (t.data for t in ctx.saved_tensors)
+        (argmax,) = (t.array for t in ctx.saved_tensors)
         x_shape, padded_shape, kernel, stride, padding, dilation = ctx.geometry
-        dy = grad_y.data
+        dy = grad_y.array
         finite = np.isfinite(dy).all()
         spans = (d * (size - 1) + 1 for size, d in zip(kernel, dilation, strict=True))
         disjoint = all(s >= span for s, span in zip(stride, spans, strict=True))
@@ -115,7 +115,7 @@ class AvgPool2dFunction(Function):
     @once_differentiable
     def backward(ctx, grad_y):
         x_shape, padded_shape, kernel, stride, padding, divisor = ctx.geometry
-        share = grad_y.data / divisor
+        share = grad_y.array / divisor
         grad_xp = np.zeros(padded_shape, share.dtype)
         for _, _, grid in kernel_offsets(kernel, stride, (1, 1), divisor.shape):
             grad_xp[grid] += share
@@ -202,7 +202,7 @@ def _max_pool(op, input, kernel_size, stride, padding, dilation, ceil_mode, retu
     if not return_indices:
         return y
     # torch's indices: position of the max in the flattened (unpadded) input plane
-    i, j = np.divmod(argmax.data.astype(np.int64), kernel[1])
+    i, j = np.divmod(argmax.array.astype(np.int64), kernel[1])
     rows = np.arange(out[0]).reshape(-1, 1) * stride[0] + i * dilation[0] - pad[0]
     cols = np.arange(out[1]) * stride[1] + j * dilation[1] - pad[1]
     return y, _from_image(Tensor(rows * size[1] + cols), input, dims)

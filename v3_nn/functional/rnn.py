@@ -122,8 +122,8 @@ class _SimpleRecurrence(Function):
     @once_differentiable
     def backward(ctx, d_output, d_h_n):
         backward = kernels.gru_backward if ctx.mode == "GRU" else kernels.rnn_backward
-        d_output = _in_time_order(d_output.data, ctx.reverse)
-        dx, *grads = backward(ctx.cache, d_output, d_h_n.data)
+        d_output = _in_time_order(d_output.array, ctx.reverse)
+        dx, *grads = backward(ctx.cache, d_output, d_h_n.array)
         return (np.ascontiguousarray(_in_time_order(dx, ctx.reverse)), *grads)
 
 
@@ -140,8 +140,8 @@ class _LSTMRecurrence(Function):
     @staticmethod
     @once_differentiable
     def backward(ctx, d_output, d_h_n, d_c_n):
-        d_output = _in_time_order(d_output.data, ctx.reverse)
-        dx, *grads = kernels.lstm_backward(ctx.cache, d_output, d_h_n.data, d_c_n.data)
+        d_output = _in_time_order(d_output.array, ctx.reverse)
+        dx, *grads = kernels.lstm_backward(ctx.cache, d_output, d_h_n.array, d_c_n.array)
         return (np.ascontiguousarray(_in_time_order(dx, ctx.reverse)), *grads)
 
 

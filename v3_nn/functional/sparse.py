@@ -15,7 +15,7 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Ten
 
     The row at padding_idx is looked up like any other but never receives a gradient.
     """
-    indices = np.asarray(input.data if isinstance(input, Tensor) else input)
+    indices = np.asarray(input.array if isinstance(input, Tensor) else input)
     num_embeddings = weight.shape[0]
     if not np.issubdtype(indices.dtype, np.integer):
         raise TypeError(f"embedding: indices must be integers, got dtype {indices.dtype}")

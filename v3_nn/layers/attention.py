@@ -134,7 +134,7 @@ class MultiheadAttention(Module):
         S = key.shape[1]
 
         q, k, v = self._in_projection(query, key, value, self_attention)
-        bias = self._mask_bias(attn_mask, key_padding_mask, N, L, S, query.dtype)
+        bias = self._mask_bias(attn_mask, key_padding_mask, N, L, S, query.dtype, need_weights)
         if self.bias_k is not None:
             k = vt.cat([k, self.bias_k.expand(N, 1, E)], dim=1)
             v = vt.cat([v, self.bias_v.expand(N, 1, E)], dim=1)
@@ -190,8 +190,12 @@ class MultiheadAttention(Module):
         L: int,
         S: int,
         dtype: np.dtype,
+        strict: bool,
     ) -> vt.Tensor | None:
-        """attn_mask and key_padding_mask as one additive bias broadcastable to (N, H, L, S)."""
+        """attn_mask and key_padding_mask as one additive bias broadcastable to (N, H, L, S).
+
+        A float32 mask is cast to a float64 query's dtype, as torch's fused path does; torch's
+        need_weights path (strict) refuses it, and so does this one."""
         bias = None
         if attn_mask is not None:
             expected = [(L, S), (N * self.num_heads, L, S)]
@@ -201,14 +205,15 @@ class MultiheadAttention(Module):
                     f"{expected[0]} or {expected[1]}"
                 )
             heads = (1, 1) if attn_mask.ndim == 2 else (N, self.num_heads)
-            bias = _additive(attn_mask, "attn_mask", dtype).reshape(*heads, L, S)
+            bias = _additive(attn_mask, "attn_mask", dtype, strict).reshape(*heads, L, S)
         if key_padding_mask is not None:
             if tuple(key_padding_mask.shape) != (N, S):
                 raise ValueError(
                     f"MultiheadAttention: key_padding_mask of shape "
                     f"{tuple(key_padding_mask.shape)} should be {(N, S)}"
                 )
-            padding = _additive(key_padding_mask, "key_padding_mask", dtype).reshape(N, 1, 1, S)
+            padding = _additive(key_padding_mask, "key_padding_mask", dtype, strict)
+            padding = padding.reshape(N, 1, 1, S)
             bias = padding if bias is None else bias + padding
         return bias
 
@@ -245,18 +250,20 @@ class MultiheadAttention(Module):
         return batched
 
 
-def _additive(mask: vt.Tensor, name: str, dtype: np.dtype) -> vt.Tensor:
-    """A bool mask (True = masked out) as 0/-inf; a float mask as it is."""
+def _additive(mask: vt.Tensor, name: str, dtype: np.dtype, strict: bool) -> vt.Tensor:
+    """A bool mask (True = masked out) as 0/-inf; a float mask as it is (cast to dtype)."""
     if not isinstance(mask, vt.Tensor):
         mask = vt.Tensor(np.asarray(mask))
     if mask.dtype == np.bool_:
-        return vt.Tensor(np.where(mask.data, -np.inf, 0.0).astype(dtype))
+        return vt.Tensor(np.where(mask.array, -np.inf, 0.0).astype(dtype))
     if mask.dtype == dtype:
         return mask
     if np.issubdtype(mask.dtype, np.floating):
+        if not strict and mask.dtype == np.float32:
+            return mask.to(dtype)
         raise RuntimeError(
-            f"MultiheadAttention: a float {name} must match the query dtype, "
-            f"got {mask.dtype} and {dtype}"
+            f"MultiheadAttention: a float {name} must match the query dtype, got {mask.dtype} "
+            f"and {dtype} (with need_weights=False a float32 mask is also taken, as in torch)"
         )
     raise TypeError(f"MultiheadAttention: {name} must be bool or floating point, got {mask.dtype}")
 

@@ -45,18 +45,20 @@ class Embedding(Module):
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            with vt.no_grad():
+                self.weight[self.padding_idx] = 0
 
     @classmethod
     def from_pretrained(
         cls, embeddings: Any, freeze: bool = True, padding_idx: int | None = None
     ) -> Embedding:
         """An Embedding whose weight is a copy of `embeddings` (trainable unless frozen)."""
-        table = np.array(embeddings.data if isinstance(embeddings, Tensor) else embeddings)
+        table = np.array(embeddings.array if isinstance(embeddings, Tensor) else embeddings)
         if table.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: expected a 2-D table, got {table.shape}")
         module = cls(*table.shape, padding_idx=padding_idx, dtype=table.dtype)
-        module.weight.data[...] = table
+        with vt.no_grad():
+            module.weight.copy_(vt.tensor(table))
         module.weight.requires_grad = not freeze
         return module
 

@@ -63,7 +63,7 @@ class _BatchNorm(Module):
         update = self.training and self.track_running_stats
         momentum = self.momentum
         if update and momentum is None:
-            momentum = 1.0 / (int(self.num_batches_tracked.data) + 1)
+            momentum = 1.0 / (int(self.num_batches_tracked.array) + 1)
         output = batch_norm(
             input,
             self.running_mean,
@@ -75,7 +75,7 @@ class _BatchNorm(Module):
             eps=self.eps,
         )
         if update:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked.add_(1)
         return output
 
     def extra_repr(self) -> str:

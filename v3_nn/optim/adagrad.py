@@ -50,7 +50,7 @@ class Adagrad(Optimizer):
         group = self.param_groups[-1]
         for param in group["params"]:
             self.state[param]["step"] = 0
-            self.state[param]["sum"] = np.full_like(param.data, group["initial_accumulator_value"])
+            self.state[param]["sum"] = np.full_like(param.array, group["initial_accumulator_value"])
 
     def _update(
         self, param: vt.Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
@@ -58,4 +58,4 @@ class Adagrad(Optimizer):
         state["step"] += 1
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         state["sum"] += grad * grad  # G = G + g²
-        param.data -= clr * (grad / (np.sqrt(state["sum"]) + group["eps"]))
+        self._descend(param, clr * (grad / (np.sqrt(state["sum"]) + group["eps"])))

@@ -54,15 +54,15 @@ class Adam(Optimizer):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         if not state:
             state["step"] = 0
-            state["exp_avg"] = np.zeros_like(param.data)
-            state["exp_avg_sq"] = np.zeros_like(param.data)
+            state["exp_avg"] = np.zeros_like(param.array)
+            state["exp_avg_sq"] = np.zeros_like(param.array)
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = np.zeros_like(param.data)
+                state["max_exp_avg_sq"] = np.zeros_like(param.array)
         state["step"] += 1
         t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
 
         if group["decoupled_weight_decay"]:
-            param.data *= 1 - lr * group["weight_decay"]  # AdamW: θ = θ (1 - lr λ)
+            param.mul_(1 - lr * group["weight_decay"])  # AdamW: θ = θ (1 - lr λ)
         m += (1 - beta1) * (grad - m)  # m = β₁ m + (1 - β₁) g
         v *= beta2
         v += (1 - beta2) * grad * grad  # v = β₂ v + (1 - β₂) g²
@@ -71,7 +71,7 @@ class Adam(Optimizer):
 
         step_size = lr / (1 - beta1**t)  # lr / (1 - β₁ᵗ)
         denom = np.sqrt(v) / math.sqrt(1 - beta2**t) + eps  # √(v / (1 - β₂ᵗ)) + eps
-        param.data -= step_size * (m / denom)
+        self._descend(param, step_size * (m / denom))
 
 
 class AdamW(Adam):

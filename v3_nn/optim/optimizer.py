@@ -1,7 +1,8 @@
 """The Optimizer base class: parameter groups, per-parameter state, zero_grad, state_dict.
 
-Subclasses implement `step()` as in-place NumPy arithmetic on `param.data`, reading
-`param.grad.data`; an update never builds a graph.
+Subclasses implement `_update()` in NumPy on their state and the gradient array, and move
+the parameter with `_descend` (an in-place op, so the parameter's version counts the
+change); an update never builds a graph.
 """
 
 from __future__ import annotations
@@ -74,11 +75,15 @@ class Optimizer:
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Re-evaluate the loss with `closure` if given, then update every parameter once."""
-        loss = closure() if closure is not None else None
-        for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is not None:
-                    self._update(param, self._gradient(param, group), self.state[param], group)
+        loss = None
+        if closure is not None:
+            with vt.enable_grad():
+                loss = closure()
+        with vt.no_grad():  # parameters change in place, outside the graph (as torch's step)
+            for group in self.param_groups:
+                for param in group["params"]:
+                    if param.grad is not None:
+                        self._update(param, self._gradient(param, group), self.state[param], group)
         return loss
 
     def _update(
@@ -87,12 +92,17 @@ class Optimizer:
         raise NotImplementedError
 
     @staticmethod
+    def _descend(param: vt.Tensor, step: np.ndarray) -> None:
+        """θ ← θ - step, in place."""
+        param.sub_(vt.Tensor(np.asarray(step, param.dtype)))
+
+    @staticmethod
     def _gradient(param: vt.Tensor, group: dict[str, Any]) -> np.ndarray:
         # g = ±grad + λ θ: the sign flips to climb when maximizing; L2 weight decay adds λθ.
-        grad = -param.grad.data if group.get("maximize", False) else param.grad.data
+        grad = -param.grad.array if group.get("maximize", False) else param.grad.array
         weight_decay = group.get("weight_decay", 0.0)
         if weight_decay != 0 and not group.get("decoupled_weight_decay", False):
-            grad = grad + weight_decay * param.data
+            grad = grad + weight_decay * param.array
         return grad
 
     # ---- saving and restoring --------------------------------------------------------------
@@ -140,7 +150,7 @@ class Optimizer:
                         f"{i}, whose shape is {tuple(param.shape)}"
                     )
             state[param] = {
-                k: np.array(v, dtype=param.data.dtype) if isinstance(v, np.ndarray) else v
+                k: np.array(v, dtype=param.array.dtype) if isinstance(v, np.ndarray) else v
                 for k, v in saved_state.items()
             }
         self.state = state

@@ -52,11 +52,11 @@ class RMSprop(Optimizer):
         alpha, momentum = group["alpha"], group["momentum"]
         if not state:
             state["step"] = 0
-            state["square_avg"] = np.zeros_like(param.data)
+            state["square_avg"] = np.zeros_like(param.array)
             if momentum > 0:
-                state["momentum_buffer"] = np.zeros_like(param.data)
+                state["momentum_buffer"] = np.zeros_like(param.array)
             if group["centered"]:
-                state["grad_avg"] = np.zeros_like(param.data)
+                state["grad_avg"] = np.zeros_like(param.array)
         state["step"] += 1
 
         square_avg = state["square_avg"]
@@ -73,6 +73,6 @@ class RMSprop(Optimizer):
             buf = state["momentum_buffer"]
             buf *= momentum
             buf += grad / avg  # b = μ b + g / avg
-            param.data -= group["lr"] * buf
+            self._descend(param, group["lr"] * buf)
         else:
-            param.data -= group["lr"] * (grad / avg)
+            self._descend(param, group["lr"] * (grad / avg))

@@ -59,4 +59,4 @@ class SGD(Optimizer):
                 buf += (1 - group["dampening"]) * grad  # b = μ b + (1 - τ) g
             buf = state["momentum_buffer"]
             grad = grad + momentum * buf if group["nesterov"] else buf
-        param.data -= group["lr"] * grad  # θ = θ - lr g
+        self._descend(param, group["lr"] * grad)  # θ = θ - lr g

@@ -1,0 +1,130 @@
+"""The out-of-place twins of the filling in-place ops: fill_, zero_, copy_ and the samplers
+(normal_, uniform_, bernoulli_, exponential_, random_). Each result ignores the old values,
+so the old tensor gets no gradient; a tensor fill value or copy source gets the gradient of
+the positions it filled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import random
+from ..function import Context, Function
+from ..tensor import Tensor
+
+
+class Fill(Function):
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, value: Any) -> np.ndarray:
+        return np.full(x.shape, value, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple:
+        return None, grad  # a 0-d tensor value: the engine sums the gradient of every copy
+
+
+class Copy(Function):
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, src: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(src, x.shape).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple:
+        return None, grad
+
+
+class Overwrite(Function):
+    """x replaced by given values (a sampler's draws)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, values: np.ndarray) -> np.ndarray:
+        return values.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple:
+        return None, None
+
+
+def fill(input: Tensor, value: Any) -> Tensor:
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(
+            f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} "
+            "dimensions"
+        )
+    if isinstance(value, Tensor):
+        value = value.to(input.dtype)
+    return Fill.apply(input, value)
+
+
+def zero(input: Tensor) -> Tensor:
+    return Fill.apply(input, 0)
+
+
+def copy(input: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
+    """src broadcast to input's shape and cast to its dtype."""
+    if not isinstance(src, Tensor):
+        src = Tensor(np.asarray(src))
+    try:
+        np.broadcast_shapes(src.shape, input.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"copy_: the source of shape {src.shape} does not broadcast to the destination's "
+            f"shape {input.shape}"
+        ) from None
+    if np.broadcast_shapes(src.shape, input.shape) != input.shape:
+        raise RuntimeError(
+            f"copy_: the source of shape {src.shape} does not broadcast to the destination's "
+            f"shape {input.shape}"
+        )
+    return Copy.apply(input, src)
+
+
+def _draws(input: Tensor, values: np.ndarray) -> Tensor:
+    return Overwrite.apply(input, values)
+
+
+def _require_float(op: str, x: Tensor) -> None:
+    if x.array.dtype.kind != "f":
+        raise RuntimeError(f"{op}: expected a floating point tensor, got {x.dtype}")
+
+
+def normal(input: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+    _require_float("normal_", input)
+    if std < 0:
+        raise RuntimeError(f"normal_ expects std >= 0.0, but found std {std}")
+    return _draws(input, random.source(generator).normal(mean, std, input.shape))
+
+
+def uniform(input: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+    _require_float("uniform_", input)
+    if a > b:
+        raise RuntimeError(
+            f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
+        )
+    return _draws(input, random.source(generator).uniform(a, b, input.shape))
+
+
+def bernoulli(input: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+    """1 with probability p (a number or a tensor of probabilities), else 0."""
+    probability = p.array if isinstance(p, Tensor) else p
+    if np.any((np.asarray(probability) < 0) | (np.asarray(probability) > 1)):
+        raise RuntimeError("bernoulli_ expects p to be in [0, 1]")
+    draws = random.source(generator).random(input.shape) < probability
+    return _draws(input, draws)
+
+
+def exponential(input: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+    _require_float("exponential_", input)
+    if lambd <= 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+    return _draws(input, random.source(generator).exponential(1.0 / lambd, input.shape))
+
+
+def random_(
+    input: Tensor, from_: int = 0, to: int | None = None, *, generator: Any = None
+) -> Tensor:
+    """Integers uniform on [from, to) (to defaults to the dtype's largest exact integer)."""
+    if to is None:
+        from_, to = 0, from_ if from_ else 2 ** (24 if input.dtype == np.float32 else 53)
+    return _draws(input, random.source(generator).integers(from_, to, input.shape))
