@@ -123,15 +123,17 @@ class _Pass:
         """Call node's backward on its output gradients; returns [gradient, owned] (or None)
         per forward argument, each summed back to its input's shape and dtype."""
         grads = []
+        watched = self.wanted is not None or node.retained is not None or node.hooks is not None
         for output_nr, slot in enumerate(slots):
             if slot is None:
                 shape, dtype = node.output_meta[output_nr]
                 grads.append(Tensor(np.zeros(shape, dtype)))
                 continue
             grad = slot[0]
-            if node.hooks is not None and output_nr in node.hooks:
-                grad = _run_hooks(node.hooks[output_nr], grad)
-            self._keep(node, output_nr, grad)
+            if watched:
+                if node.hooks is not None and output_nr in node.hooks:
+                    grad = _run_hooks(node.hooks[output_nr], grad)
+                self._keep(node, output_nr, grad)
             grads.append(grad)
         result = node.function.backward(node, *grads)
         in_grads = list(result) if type(result) is tuple else [result]
@@ -140,16 +142,20 @@ class _Pass:
                 f"{node.name}.backward returned {len(in_grads)} gradients for "
                 f"{node.arg_count} forward arguments"
             )
-        visible = _visible_memory(node, slots)
-        returned = [_root(g.array) for g in in_grads if isinstance(g, Tensor)]
-        for position, _, _, shape, dtype in node.edges:
+        visible = returned = None
+        for position, target, _, shape, dtype in node.edges:
             grad = in_grads[position]
             if grad is None:
                 continue
-            grad = _fit(node, position, grad, shape, dtype)
-            root = _root(grad.array)
-            owned = (root not in visible or visible[root]) and returned.count(root) <= 1
-            in_grads[position] = [grad, owned and not grad.requires_grad]
+            if not isinstance(grad, Tensor) or grad.array.shape != shape or grad.dtype != dtype:
+                grad = _fit(node, position, grad, shape, dtype)
+            owned = False  # only a leaf's gradient is worth proving owned (to adopt it)
+            if type(target) is not Context and not grad._requires_grad:
+                if visible is None:
+                    visible, returned = _visible_memory(node, slots), _returned(in_grads)
+                root = _root(grad.array)
+                owned = visible.get(root, True) and returned.get(root, 0) <= 1
+            in_grads[position] = [grad, owned]
         return in_grads
 
     def _keep(self, node: Context, output_nr: int, grad: Tensor) -> None:
@@ -250,11 +256,22 @@ def _visible_memory(node: Context, slots: list) -> dict[int, bool]:
     for slot in slots:
         if slot is not None:
             visible[_root(slot[0].array)] = slot[1]
-    if type(node.saved) is tuple:
-        for entry in node.saved:
-            if isinstance(entry[1], np.ndarray):
+    saved = node.saved
+    if type(saved) is tuple:
+        for entry in saved:
+            if type(entry[1]) is np.ndarray:
                 visible[_root(entry[1])] = False
     return visible
+
+
+def _returned(grads: list) -> dict[int, int]:
+    """How many of a backward's results share each piece of memory."""
+    counts: dict[int, int] = {}
+    for grad in grads:
+        if isinstance(grad, Tensor):
+            root = _root(grad.array)
+            counts[root] = counts.get(root, 0) + 1
+    return counts
 
 
 def _root(array: np.ndarray) -> int:

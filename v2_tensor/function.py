@@ -77,10 +77,10 @@ class Context:
         "__dict__",
     )
 
-    def __init__(self, function: type[Function], edges: list, arg_count: int) -> None:
+    def __init__(self, function: type[Function], edges: list | None, arg_count: int) -> None:
         self.function = function
         # (position in args, producing Context or leaf Tensor, output_nr, shape, dtype)
-        self.edges = edges
+        self.edges = edges or []
         self.arg_count = arg_count
         self.saved: Any = ()
         self.retained: dict | None = None  # output_nr -> weakref of a tensor that retains grad
@@ -108,6 +108,8 @@ class Context:
         """Free every array forward kept: a second backward that needs one then raises."""
         if self.saved:
             self.saved = _RELEASED
+        if not self.__dict__:
+            return
         arrays = [name for name, value in self.__dict__.items() if isinstance(value, np.ndarray)]
         if arrays:
             for name in arrays:
@@ -194,35 +196,49 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
-        arrays, edges, constants = [], [], None
         enabled = grad_mode._enabled
-        for position, arg in enumerate(args):
+        arrays, edges, constants = [], None, None
+        position = 0
+        for arg in args:
             if isinstance(arg, Tensor):
                 array = arg.array
                 arrays.append(array)
-                if enabled and arg._requires_grad:
+                if not enabled:
+                    pass
+                elif arg._requires_grad:
                     node = arg._grad_fn if arg._view is None else arg.grad_fn
-                    target = arg if node is None else node
-                    edges.append((position, target, arg.output_nr, array.shape, array.dtype))
-                elif enabled:  # for pictures of the graph: position, the tensor (weakly), shape
-                    constants = constants or []
+                    if edges is None:
+                        edges = []
+                    edges.append((position, node or arg, arg.output_nr, array.shape, array.dtype))
+                else:  # for pictures of the graph: position, the tensor (weakly), shape
+                    if constants is None:
+                        constants = []
                     constants.append((position, weakref.ref(arg), array.shape, array.dtype))
             else:
                 arrays.append(arg)
-        ctx = Context(cls, edges, len(args))
+            position += 1
+        ctx = Context(cls, edges, position)
         raw = cls.forward(ctx, *arrays, **kwargs)
-        many = type(raw) is tuple
-        raws = raw if many else (raw,)
+        if type(raw) is not tuple:
+            out = _output(raw, ctx if edges else None, 0)
+            if edges:
+                ctx.output_meta = ((out.array.shape, out.array.dtype),)
+                ctx.constants = constants
+                if ctx.saved:
+                    ctx.saved = tuple([_entry(v, args, (raw,), (out,)) for v in ctx.saved])
+            if cls.is_view:
+                _mark_views(cls, args, kwargs, (out,))
+            return out
         node = ctx if edges else None
-        outputs = tuple([_output(r, node, i) for i, r in enumerate(raws)])
+        outputs = tuple([_output(r, node, i) for i, r in enumerate(raw)])
         if edges:
             ctx.output_meta = tuple([(out.array.shape, out.array.dtype) for out in outputs])
             ctx.constants = constants
             if ctx.saved:
-                ctx.saved = tuple([_entry(value, args, raws, outputs) for value in ctx.saved])
+                ctx.saved = tuple([_entry(v, args, raw, outputs) for v in ctx.saved])
         if cls.is_view:
             _mark_views(cls, args, kwargs, outputs)
-        return outputs if many else outputs[0]
+        return outputs
 
 
 def _output(raw: Any, node: Context | None, index: int) -> Tensor:

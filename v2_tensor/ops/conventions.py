@@ -69,6 +69,8 @@ def operands(op: str, a: Any, b: Any) -> tuple[Operand, Operand]:
                 return a, b
         elif type(b) in (float, int) and a.array.dtype.kind == "f":
             return a, b  # a Python scalar keeps a float tensor's dtype
+    elif type(a) in (float, int) and isinstance(b, Tensor) and b.array.dtype.kind == "f":
+        return a, b
     a, b = _as_operand(op, a), _as_operand(op, b)
     a_is_tensor, b_is_tensor = isinstance(a, Tensor), isinstance(b, Tensor)
     if a_is_tensor and b_is_tensor:

@@ -46,28 +46,29 @@ class MatMul(Function):
         return grad_a, grad_b
 
 
-def matmul(a: Any, b: Any) -> Tensor:
-    a = a if isinstance(a, Tensor) else Tensor(np.asarray(a))
-    b = b if isinstance(b, Tensor) else Tensor(np.asarray(b))
-    if a.ndim == 0 or b.ndim == 0:
+def matmul(input: Any, other: Any) -> Tensor:
+    a = input if isinstance(input, Tensor) else Tensor(np.asarray(input))
+    b = other if isinstance(other, Tensor) else Tensor(np.asarray(other))
+    x, y = a.array, b.array
+    if x.ndim == 0 or y.ndim == 0:
         raise RuntimeError(
-            f"matmul: both arguments need at least 1 dim, got shapes {a.shape} and {b.shape}"
+            f"matmul: both arguments need at least 1 dim, got shapes {x.shape} and {y.shape}"
         )
-    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+    inner = y.shape[-2 if y.ndim > 1 else 0]
+    if x.shape[-1] != inner:
         raise RuntimeError(
-            f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
-            f"({a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]})"
+            f"matmul: shapes {x.shape} and {y.shape} cannot be multiplied ({x.shape[-1]} != {inner})"
         )
-    if a.ndim > 2 or b.ndim > 2:
+    if x.ndim > 2 or y.ndim > 2:
         try:
-            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+            np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
         except ValueError:
             raise RuntimeError(
-                f"matmul: batch dims of shapes {a.shape} and {b.shape} cannot be broadcast"
+                f"matmul: batch dims of shapes {x.shape} and {y.shape} cannot be broadcast"
             ) from None
-    if a.dtype != b.dtype:  # as torch: no silent float64 product inside a float32 model
+    if x.dtype != y.dtype:  # as torch: no silent float64 product inside a float32 model
         raise RuntimeError(
-            f"matmul: both operands need the same dtype, got {a.dtype} (shape {a.shape}) "
-            f"and {b.dtype} (shape {b.shape}); convert one with .to(dtype)"
+            f"matmul: both operands need the same dtype, got {x.dtype} (shape {x.shape}) "
+            f"and {y.dtype} (shape {y.shape}); convert one with .to(dtype)"
         )
     return MatMul.apply(a, b)
