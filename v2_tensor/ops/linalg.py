@@ -57,7 +57,8 @@ def matmul(input: Any, other: Any) -> Tensor:
     inner = y.shape[-2 if y.ndim > 1 else 0]
     if x.shape[-1] != inner:
         raise RuntimeError(
-            f"matmul: shapes {x.shape} and {y.shape} cannot be multiplied ({x.shape[-1]} != {inner})"
+            f"matmul: shapes {x.shape} and {y.shape} cannot be multiplied "
+            f"({x.shape[-1]} != {inner})"
         )
     if x.ndim > 2 or y.ndim > 2:
         try:
