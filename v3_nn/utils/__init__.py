@@ -1,0 +1,7 @@
+"""v3_nn.utils, as torch.nn.utils and torch.utils: gradient clipping, parameter vectors,
+packed sequences (`utils.rnn`) and the data loading API (`utils.data`).
+
+Each part lives in its own module; its author adds the re-export line here.
+"""
+
+# ruff: noqa: F401  (this file re-exports the public names)
