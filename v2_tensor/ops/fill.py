@@ -21,7 +21,8 @@ class Fill(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple:
-        return None, grad  # a 0-d tensor value: the engine sums the gradient of every copy
+        # the old values get a zero gradient (as torch's); a 0-d tensor value gets the sum
+        return _nothing(ctx, grad), grad
 
 
 class Copy(Function):
@@ -31,7 +32,7 @@ class Copy(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple:
-        return None, grad
+        return _nothing(ctx, grad), grad
 
 
 class Overwrite(Function):
@@ -43,7 +44,12 @@ class Overwrite(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple:
-        return None, None
+        return _nothing(ctx, grad), None
+
+
+def _nothing(ctx: Context, grad: Tensor) -> Tensor | None:
+    """Zeros for the overwritten tensor, when it needs a gradient."""
+    return Fill.apply(grad, 0) if ctx.needs_input_grad[0] else None
 
 
 def fill(input: Tensor, value: Any) -> Tensor:
