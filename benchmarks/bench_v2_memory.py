@@ -102,9 +102,7 @@ def main() -> None:
     for workload, title in (("tanh", "5 x tanh of 4000x4000 float64"), ("mlp", "MLP 784-256-10")):
         figures = {library: run(library, workload) for library in ("v2_tensor", "torch")}
         for library, got in figures.items():
-            print(
-                f"{title:34} {library:10} {got['peak_mb']:8.1f} {got['after_backward_mb']:15.1f}"
-            )
+            print(f"{title:34} {library:10} {got['peak_mb']:8.1f} {got['after_backward_mb']:15.1f}")
         ours, theirs = figures["v2_tensor"], figures["torch"]
         print(f"{'':34} {'ratio':10} {ours['peak_mb'] / theirs['peak_mb']:8.2f}")
 

@@ -124,7 +124,7 @@ class GPT(Module):
         """Logits (B, T, vocab) for token ids (B, T), and the mean cross-entropy of predicting
         `targets` (the ids shifted by one) when they are given."""
         B, T = idx.shape
-        if T > self.config.block_size:
+        if self.config.block_size < T:
             raise ValueError(
                 f"GPT: a sequence of {T} tokens is longer than block_size {self.config.block_size}"
             )
