@@ -55,9 +55,12 @@ default_generator = Generator()
 
 
 def _check_seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__}")
-    return int(seed) % (1 << 64)
+    """torch reads a seed with int() (so 3.7 and '3' are seeds) and keeps it in 64 bits:
+    negative seeds wrap around, seeds outside [-2⁶³, 2⁶⁴) are a ValueError."""
+    value = int(seed)
+    if not -(1 << 63) <= value < (1 << 64):
+        raise ValueError(f"manual_seed: seed {value} does not fit in 64 bits")
+    return value % (1 << 64)
 
 
 def generator() -> np.random.Generator:

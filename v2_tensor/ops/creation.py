@@ -128,16 +128,37 @@ def full_like(
     return _make(array, device, requires_grad)
 
 
+def _float_dtype(op: str, dtype: Any, default: np.dtype | None = None) -> np.dtype:
+    """The dtype of continuous draws: a float dtype (torch has no integer kernel for them)."""
+    result = _dtype(dtype, default)
+    if result.kind != "f":
+        raise NotImplementedError(f"{op}: draws a floating point tensor, not {result}")
+    return result
+
+
+def _draw_shape(op: str, size: tuple, keyword: Any) -> tuple[int, ...]:
+    if keyword is not None:
+        if size:
+            raise TypeError(f"{op}(): got the size both positionally and as size=")
+        size = (keyword,)
+    if not size:
+        raise TypeError(f"{op}() missing its size: {op}(2, 3) or {op}((2, 3)) or {op}(size=...)")
+    return _shape(op, size)
+
+
 def rand(
     *size: Any,
     generator: Any = None,
     dtype: Any = None,
     device: Any = None,
     requires_grad: bool = False,
+    **keywords: Any,
 ) -> Tensor:
     """Uniform on [0, 1)."""
-    draws = random.source(generator).random(_shape("rand", size), dtype=np.float64)
-    return _make(draws.astype(_dtype(dtype), copy=False), device, requires_grad)
+    shape = _draw_shape("rand", size, _size_keyword("rand", keywords))
+    dtype = _float_dtype("rand", dtype)
+    draws = random.source(generator).random(shape, dtype=np.float64)
+    return _make(draws.astype(dtype, copy=False), device, requires_grad)
 
 
 def randn(
@@ -146,31 +167,58 @@ def randn(
     dtype: Any = None,
     device: Any = None,
     requires_grad: bool = False,
+    **keywords: Any,
 ) -> Tensor:
     """Standard normal."""
-    draws = random.source(generator).standard_normal(_shape("randn", size), dtype=np.float64)
-    return _make(draws.astype(_dtype(dtype), copy=False), device, requires_grad)
+    shape = _draw_shape("randn", size, _size_keyword("randn", keywords))
+    dtype = _float_dtype("randn", dtype)
+    draws = random.source(generator).standard_normal(shape, dtype=np.float64)
+    return _make(draws.astype(dtype, copy=False), device, requires_grad)
+
+
+def _size_keyword(op: str, keywords: dict) -> Any:
+    size = keywords.pop("size", None)
+    out = keywords.pop("out", None)
+    keywords.pop("layout", None)
+    keywords.pop("pin_memory", None)
+    if keywords:
+        raise TypeError(f"{op}() got an unexpected keyword argument {next(iter(keywords))!r}")
+    if out is not None:
+        raise TypeError(f"{op}: out= is not supported; assign the result instead")
+    return size
 
 
 def rand_like(
-    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    input: Tensor,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    generator: Any = None,
 ) -> Tensor:
+    dtype = _float_dtype("rand_like", dtype, input.dtype)
     return rand(
-        input.shape, dtype=_dtype(dtype, input.dtype), device=device, requires_grad=requires_grad
+        input.shape, generator=generator, dtype=dtype, device=device, requires_grad=requires_grad
     )
 
 
 def randn_like(
-    input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    input: Tensor,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+    generator: Any = None,
 ) -> Tensor:
+    dtype = _float_dtype("randn_like", dtype, input.dtype)
     return randn(
-        input.shape, dtype=_dtype(dtype, input.dtype), device=device, requires_grad=requires_grad
+        input.shape, generator=generator, dtype=dtype, device=device, requires_grad=requires_grad
     )
 
 
 def randint(*args: Any, **kwargs: Any) -> Tensor:
     """Integers uniform on [low, high): randint(high, size), randint(low, high, size), or the
-    same as keywords, as torch.randint."""
+    same as keywords, as torch.randint (int64 unless dtype= says otherwise)."""
     generator = kwargs.pop("generator", None)
     dtype = kwargs.pop("dtype", None)
     device = kwargs.pop("device", None)
@@ -178,6 +226,8 @@ def randint(*args: Any, **kwargs: Any) -> Tensor:
     low = kwargs.pop("low", None)
     high = kwargs.pop("high", None)
     size = kwargs.pop("size", None)
+    if kwargs.pop("out", None) is not None:
+        raise TypeError("randint: out= is not supported; assign the result instead")
     if kwargs:
         raise TypeError(f"randint() got an unexpected keyword argument {next(iter(kwargs))!r}")
     positional = list(args)
@@ -193,21 +243,50 @@ def randint(*args: Any, **kwargs: Any) -> Tensor:
     elif positional:
         raise TypeError(f"randint(): too many positional arguments {tuple(args)}")
     if high is None or size is None:
-        raise TypeError("randint(): expected high and size, as randint(high, size)")
+        raise TypeError("randint(): expected high and a tuple size, as randint(high, (2, 3))")
+    if not isinstance(size, tuple | list):
+        raise TypeError(
+            f"randint(): argument 'size' must be tuple of ints, not {type(size).__name__}"
+        )
     low = 0 if low is None else low
     if low >= high:
         raise RuntimeError(
             f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
         )
-    array = random.source(generator).integers(low, high, size=_shape("randint", (size,)))
-    if requires_grad:
-        raise RuntimeError("randint: only floating point tensors can require gradients")
-    return _make(array.astype(_dtype(dtype, dtypes.int64)), device, False)
+    dtype = _dtype(dtype, dtypes.int64)
+    if dtype.kind in "iub":
+        limits = np.iinfo(dtype) if dtype.kind != "b" else np.iinfo(np.uint8)
+        if low < limits.min or high - 1 > limits.max or (dtype.kind == "b" and high > 2):
+            raise RuntimeError(
+                f"randint: from={low} or to - 1={high - 1} is out of bounds for {dtype}"
+            )
+    if requires_grad and dtype.kind != "f":
+        raise RuntimeError(
+            "randint: only Tensors of floating point dtype can require gradients (pass a "
+            "float dtype=)"
+        )
+    array = random.source(generator).integers(low, high, size=_shape("randint", tuple(size)))
+    return _make(array.astype(dtype), device, requires_grad)
 
 
-def randperm(n: int, *, generator: Any = None, dtype: Any = None, device: Any = None) -> Tensor:
-    permutation = random.source(generator).permutation(n)
-    return _make(permutation.astype(_dtype(dtype, dtypes.int64)), device, False)
+def randperm(
+    n: int,
+    *,
+    generator: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """A random permutation of 0 .. n-1 (int64 unless dtype= says otherwise)."""
+    if isinstance(n, bool) or not isinstance(n, int | np.integer):
+        raise TypeError(f"randperm(): argument 'n' must be int, not {type(n).__name__}")
+    if n < 0:
+        raise RuntimeError(f"randperm: trying to create tensor with negative dimension {n}")
+    dtype = _dtype(dtype, dtypes.int64)
+    if requires_grad and dtype.kind != "f":
+        raise RuntimeError("randperm: only Tensors of floating point dtype can require gradients")
+    permutation = random.source(generator).permutation(int(n))
+    return _make(permutation.astype(dtype), device, requires_grad)
 
 
 def arange(

@@ -13,7 +13,7 @@ import numpy as np
 from ..function import Context, Function
 from ..tensor import Tensor
 from .arithmetic import maximum, minimum
-from .conventions import read_dims, with_dtype
+from .conventions import as_tensor_arg, one_dim, read_dims, refuse_kinds, refuse_out, with_dtype
 from .dims import kept_shape, normalize_dim, normalize_dims
 from .indexing import scatter_into_zeros
 
@@ -33,7 +33,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, dims: tuple, keepdim: bool) -> np.ndarray:
         _remember(ctx, x, dims, keepdim)
-        return x.sum(axis=dims, keepdims=keepdim)
+        return x.sum(axis=dims, keepdims=keepdim, dtype=_integer_result(x))
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple:
@@ -337,3 +337,288 @@ def log_softmax(input: Tensor, dim: Any, dtype: Any = None) -> Tensor:
     x = with_dtype("log_softmax", input, dtype)
     _require_float("log_softmax", x)
     return LogSoftmax.apply(x, normalize_dims("log_softmax", dim, x.ndim))
+
+
+# ---- products, counts and truth ---------------------------------------------------------------
+
+
+def _integer_result(x: np.ndarray) -> Any:
+    """The accumulator dtype torch uses: integers and bools sum and multiply in int64."""
+    return np.int64 if x.dtype.kind in "biu" else None
+
+
+class Prod(Function):
+    """Π over one dim (dim None: over every element)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, dim: int | None, keepdim: bool) -> np.ndarray:
+        dims = tuple(range(x.ndim)) if dim is None else (dim,)
+        _remember(ctx, x, dims, keepdim)
+        out = np.prod(x, axis=dims, keepdims=keepdim, dtype=_integer_result(x))
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple:
+        x, out = ctx.saved_tensors
+        g = _spread(grad, ctx)
+        if not (x.array == 0).any():  # ∂/∂x_i Π x = Π x / x_i
+            return g * _spread(out, ctx) / x, None, None
+        # with zeros, the product of the others: exclusive products from both ends
+        from .scans import product_of_others
+
+        if len(ctx.dims) == 1:
+            return g * product_of_others(x, ctx.dims[0]), None, None
+        return g * product_of_others(x.reshape(-1), 0).reshape(x.shape), None, None
+
+
+def prod(
+    input: Tensor,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+    axis: Any = None,
+    out: Any = None,
+) -> Tensor:
+    """The product of all elements, or along one dim; integers and bools give int64."""
+    refuse_out("prod", out)
+    x = with_dtype("prod", as_tensor_arg("prod", input), dtype)
+    if axis is not None or dim is not None:
+        if isinstance(dim if axis is None else axis, tuple | list):
+            raise TypeError("prod(): argument 'dim' must be int, not a tuple (one dim at a time)")
+        d = one_dim("prod", dim, axis, x.ndim)
+        if x.ndim == 0:
+            return Prod.apply(x, None, False)
+        return Prod.apply(x, d, keepdim)
+    return Prod.apply(x, None, False)
+
+
+def _truth(op: str, reduce: Callable) -> Callable:
+    def truth(
+        input: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None, out: Any = None
+    ) -> Tensor:
+        refuse_out(op, out)
+        x = as_tensor_arg(op, input)
+        dims = read_dims(op, x, dim, axis)
+        result = reduce(x.array.astype(bool), axis=dims, keepdims=keepdim)
+        # as torch: a uint8 tensor answers in uint8, everything else in bool
+        return Tensor(np.asarray(result, dtype=np.uint8 if x.dtype == np.uint8 else np.bool_))
+
+    truth.__name__ = op
+    truth.__doc__ = f"Is {'any' if op == 'any' else 'every'} element nonzero (over dim)?"
+    return truth
+
+
+any = _truth("any", np.any)  # noqa: A001
+all = _truth("all", np.all)  # noqa: A001
+
+
+def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
+    """The number of nonzero elements (over dim, an int or a tuple), as int64."""
+    x = as_tensor_arg("count_nonzero", input)
+    dims = normalize_dims("count_nonzero", dim, x.ndim)
+    return Tensor(np.asarray(np.count_nonzero(x.array, axis=dims), dtype=np.int64))
+
+
+# ---- means, sums and spreads that skip nan, and both at once ----------------------------------
+
+
+class NanSum(Function):
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, dims: tuple, keepdim: bool) -> np.ndarray:
+        _remember(ctx, x, dims, keepdim)
+        ctx.save_for_backward(x)
+        return np.nansum(x, axis=dims, keepdims=keepdim, dtype=_integer_result(x))
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple:
+        (x,) = ctx.saved_tensors
+        return _spread(grad, ctx) * x.isnan().logical_not(), None, None  # nan counts as 0
+
+
+def mean(
+    input: Tensor,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+    axis: Any = None,
+    out: Any = None,
+) -> Tensor:
+    """Σ / n over dim (every dim by default); integer inputs need dtype=, as in torch."""
+    refuse_out("mean", out)
+    x = with_dtype("mean", as_tensor_arg("mean", input), dtype)
+    refuse_kinds("mean", x, "biu", "; mean needs a floating point input (pass dtype=...)")
+    return Mean.apply(x, read_dims("mean", x, dim, axis), keepdim)
+
+
+def nansum(
+    input: Tensor,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+    axis: Any = None,
+    out: Any = None,
+) -> Tensor:
+    """sum with nan taken as 0."""
+    refuse_out("nansum", out)
+    x = with_dtype("nansum", as_tensor_arg("nansum", input), dtype)
+    return NanSum.apply(x, read_dims("nansum", x, dim, axis), keepdim)
+
+
+def nanmean(
+    input: Tensor,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+    axis: Any = None,
+    out: Any = None,
+) -> Tensor:
+    """The mean of the elements that are not nan (nan where there are none)."""
+    refuse_out("nanmean", out)
+    x = with_dtype("nanmean", as_tensor_arg("nanmean", input), dtype)
+    refuse_kinds("nanmean", x, "biu", "; nanmean needs a floating point input")
+    dims = read_dims("nanmean", x, dim, axis)
+    count = Tensor(np.sum(~np.isnan(x.array), axis=dims, keepdims=keepdim).astype(x.dtype))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return NanSum.apply(x, dims, keepdim) / count
+
+
+def var_mean(
+    input: Tensor,
+    dim: Any = None,
+    unbiased: Any = True,
+    keepdim: bool = False,
+    *,
+    correction: int | None = None,
+    axis: Any = None,
+) -> tuple[Tensor, Tensor]:
+    """(var, mean) over the same dims, as torch.var_mean."""
+    x = as_tensor_arg("var_mean", input)
+    refuse_kinds("var_mean", x, "biu", "; var_mean needs a floating point input")
+    if not isinstance(unbiased, bool):
+        dim, unbiased = unbiased, True
+    variance = var(x, dim, unbiased, keepdim, correction=correction, axis=axis)
+    return variance, Mean.apply(x, read_dims("var_mean", x, dim, axis), keepdim)
+
+
+def std_mean(
+    input: Tensor,
+    dim: Any = None,
+    unbiased: Any = True,
+    keepdim: bool = False,
+    *,
+    correction: int | None = None,
+    axis: Any = None,
+) -> tuple[Tensor, Tensor]:
+    """(std, mean) over the same dims, as torch.std_mean."""
+    x = as_tensor_arg("std_mean", input)
+    refuse_kinds("std_mean", x, "biu", "; std_mean needs a floating point input")
+    if not isinstance(unbiased, bool):
+        dim, unbiased = unbiased, True
+    spread = std(x, dim, unbiased, keepdim, correction=correction, axis=axis)
+    return spread, Mean.apply(x, read_dims("std_mean", x, dim, axis), keepdim)
+
+
+# ---- order statistics -------------------------------------------------------------------------
+
+aminmax_result = namedtuple("aminmax", ["min", "max"])
+
+
+def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> aminmax_result:
+    """(amin, amax) in one call; over every element when dim is None."""
+    x = as_tensor_arg("aminmax", input)
+    if dim is not None and (isinstance(dim, builtins.bool) or not isinstance(dim, int)):
+        raise TypeError(f"aminmax(): argument 'dim' must be int, not {type(dim).__name__}")
+    if dim is None:
+        if x.array.size == 0:
+            raise RuntimeError(
+                "aminmax(): cannot compute aminmax over an empty dimension as the operation has "
+                "no identity"
+            )
+        dims = tuple(range(x.ndim))
+    else:
+        dims = (normalize_dim("aminmax", dim, x.ndim),)
+        if x.ndim and x.shape[dims[0]] == 0:
+            raise IndexError(
+                f"aminmax(): expected reduction dim {dim} to have non-zero size (shape {x.shape})"
+            )
+        dims = dims if x.ndim else ()
+    return aminmax_result(Amin.apply(x, dims, keepdim), Amax.apply(x, dims, keepdim))
+
+
+class MedianAll(Function):
+    """The lower median of all elements (nan if any is nan, or with nan_skip the lower median
+    of the rest); the gradient is shared evenly by the elements equal to it, as torch's."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, skip_nan: bool) -> np.ndarray:
+        flat = x.reshape(-1)
+        nans = np.isnan(flat) if x.dtype.kind == "f" else np.zeros(flat.shape, bool)
+        ordered = np.sort(flat[~nans]) if skip_nan else np.sort(flat)
+        if ordered.size == 0 or (not skip_nan and nans.any()):
+            out = np.asarray(np.nan if x.dtype.kind == "f" else 0, dtype=x.dtype)
+        else:
+            out = np.asarray(ordered[(ordered.size - 1) // 2])
+        ctx.save_for_backward(x == out if not np.isnan(out) else np.isnan(x))
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple:
+        (chosen,) = ctx.saved_tensors
+        share = chosen.array / builtins.max(int(chosen.array.sum()), 1)
+        return grad * Tensor(share.astype(grad.dtype)), None
+
+
+class MedianAlongDim(Function):
+    """The lower median along dim and its index; the gradient goes to that index."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, dim: int, keepdim: bool, skip_nan: bool) -> tuple:
+        _remember(ctx, x, (dim,), keepdim)
+        n = x.shape[dim]
+        order = np.argsort(x, axis=dim, kind="stable")  # nan sorts last
+        nans = np.isnan(x) if x.dtype.kind == "f" else np.zeros(x.shape, bool)
+        count = nans.sum(axis=dim, keepdims=True)
+        if skip_nan:  # the lower median of the values that are not nan
+            position = np.maximum(n - count - 1, 0) // 2
+        else:  # torch: a slice with a nan has median nan, at its first nan
+            position = np.where(count > 0, n - count, (n - 1) // 2)
+        indices = np.take_along_axis(order, position, axis=dim)
+        values = np.take_along_axis(x, indices, axis=dim)
+        ctx.dim, ctx.indices = dim, indices
+        if not keepdim:
+            values, indices = values.squeeze(dim), indices.squeeze(dim)
+        return values, indices.astype(np.int64)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor, _: Tensor) -> tuple:
+        grad_x = scatter_into_zeros(_spread(grad, ctx), ctx.dim, ctx.indices, ctx.shape)
+        return grad_x, None, None, None
+
+
+def _median(op: str, input: Tensor, dim: Any, keepdim: bool, skip_nan: bool) -> Any:
+    x = as_tensor_arg(op, input)
+    refuse_kinds(op, x, "b")
+    if dim is None:
+        return MedianAll.apply(x, skip_nan)
+    d = normalize_dim(op, dim, x.ndim)
+    if x.ndim == 0:
+        x, keepdim = x.reshape(1), False
+    if x.shape[d] == 0:
+        raise IndexError(f"{op}(): expected reduction dim {d} to have non-zero size ({x.shape})")
+    return values_indices(*MedianAlongDim.apply(x, d, keepdim, skip_nan))
+
+
+def median(input: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Any:
+    """The lower median (the smaller of the two middle values for an even count): a tensor
+    for all elements, or (values, indices) along dim, as torch.median."""
+    return _median("median", input, dim if axis is None else axis, keepdim, skip_nan=False)
+
+
+def nanmedian(input: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Any:
+    """median ignoring nan."""
+    return _median("nanmedian", input, dim if axis is None else axis, keepdim, skip_nan=True)
