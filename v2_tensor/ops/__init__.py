@@ -160,7 +160,7 @@ TABLE: dict[str, tuple[Callable, int]] = {
     "clone":          (unary.clone, METHOD),
     "cast":           (unary.cast, 0),
     # ---- reductions ------------------------------------------------------------------------------
-    "sum":            (reduction("sum", reductions.Sum), METHOD),
+    "sum":            (reductions.sum, METHOD),
     "mean":           (reductions.mean, METHOD),
     "prod":           (reductions.prod, METHOD),
     "nansum":         (reductions.nansum, METHOD),

@@ -299,49 +299,51 @@ def _raw(x: Any) -> Any:
     return x.array if isinstance(x, Tensor) else x
 
 
-def _compare(op: str, ufunc: np.ufunc, a: Any, b: Any) -> Tensor:
+def _compare(op: str, ufunc: np.ufunc, a: Any, b: Any, out: Any = None) -> Tensor:
     """Comparisons and logical ops give bool tensors and no gradient."""
+    refuse_out(op, out)
     a, b = operands(op, a, b)
     return Tensor(np.asarray(ufunc(_raw(a), _raw(b))))
 
 
-def eq(input: Any, other: Any) -> Tensor:
-    return _compare("eq", np.equal, input, other)
+def eq(input: Any, other: Any, *, out: Any = None) -> Tensor:
+    return _compare("eq", np.equal, input, other, out)
 
 
-def ne(input: Any, other: Any) -> Tensor:
-    return _compare("ne", np.not_equal, input, other)
+def ne(input: Any, other: Any, *, out: Any = None) -> Tensor:
+    return _compare("ne", np.not_equal, input, other, out)
 
 
-def lt(input: Any, other: Any) -> Tensor:
-    return _compare("lt", np.less, input, other)
+def lt(input: Any, other: Any, *, out: Any = None) -> Tensor:
+    return _compare("lt", np.less, input, other, out)
 
 
-def le(input: Any, other: Any) -> Tensor:
-    return _compare("le", np.less_equal, input, other)
+def le(input: Any, other: Any, *, out: Any = None) -> Tensor:
+    return _compare("le", np.less_equal, input, other, out)
 
 
-def gt(input: Any, other: Any) -> Tensor:
-    return _compare("gt", np.greater, input, other)
+def gt(input: Any, other: Any, *, out: Any = None) -> Tensor:
+    return _compare("gt", np.greater, input, other, out)
 
 
-def ge(input: Any, other: Any) -> Tensor:
-    return _compare("ge", np.greater_equal, input, other)
+def ge(input: Any, other: Any, *, out: Any = None) -> Tensor:
+    return _compare("ge", np.greater_equal, input, other, out)
 
 
-def logical_and(input: Any, other: Any) -> Tensor:
-    return _compare("logical_and", np.logical_and, input, other)
+def logical_and(input: Any, other: Any, *, out: Any = None) -> Tensor:
+    return _compare("logical_and", np.logical_and, input, other, out)
 
 
-def logical_or(input: Any, other: Any) -> Tensor:
-    return _compare("logical_or", np.logical_or, input, other)
+def logical_or(input: Any, other: Any, *, out: Any = None) -> Tensor:
+    return _compare("logical_or", np.logical_or, input, other, out)
 
 
-def logical_xor(input: Any, other: Any) -> Tensor:
-    return _compare("logical_xor", np.logical_xor, input, other)
+def logical_xor(input: Any, other: Any, *, out: Any = None) -> Tensor:
+    return _compare("logical_xor", np.logical_xor, input, other, out)
 
 
-def logical_not(input: Tensor) -> Tensor:
+def logical_not(input: Tensor, *, out: Any = None) -> Tensor:
+    refuse_out("logical_not", out)
     return Tensor(np.logical_not(input.array))
 
 

@@ -13,7 +13,15 @@ import numpy as np
 from ..function import Context, Function
 from ..tensor import Tensor
 from .arithmetic import maximum, minimum
-from .conventions import as_tensor_arg, one_dim, read_dims, refuse_kinds, refuse_out, with_dtype
+from .conventions import (
+    as_tensor_arg,
+    floating,
+    one_dim,
+    read_dims,
+    refuse_kinds,
+    refuse_out,
+    with_dtype,
+)
 from .dims import kept_shape, normalize_dim, normalize_dims
 from .indexing import scatter_into_zeros
 
@@ -31,9 +39,11 @@ def _remember(ctx: Context, x: np.ndarray, dims: tuple[int, ...], keepdim: bool)
 
 class Sum(Function):
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, dims: tuple, keepdim: bool) -> np.ndarray:
+    def forward(
+        ctx: Context, x: np.ndarray, dims: tuple, keepdim: bool, keep_dtype: bool = False
+    ) -> np.ndarray:
         _remember(ctx, x, dims, keepdim)
-        return x.sum(axis=dims, keepdims=keepdim, dtype=_integer_result(x))
+        return x.sum(axis=dims, keepdims=keepdim, dtype=_integer_result(x, keep_dtype))
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple:
@@ -61,8 +71,16 @@ class Extreme(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, dims: tuple, keepdim: bool) -> np.ndarray:
         _remember(ctx, x, dims, keepdim)
-        if x.size == 0:
-            raise RuntimeError(f"{ctx.name.lower()}: the tensor has no elements")
+        if x.size == 0 and (not dims or builtins.any(x.shape[d] == 0 for d in dims)):
+            if len(dims) == x.ndim:
+                raise RuntimeError(
+                    f"{ctx.name.lower()}: the tensor has no elements (shape {x.shape}); give the "
+                    "reduction a dim"
+                )
+            raise IndexError(
+                f"{ctx.name.lower()}: expected the reduced dims {dims} of shape {x.shape} to "
+                "have non-zero size"
+            )
         out = ctx.function.reduce(x, axis=dims, keepdims=True)
         ctx.save_for_backward(x == out)
         return out if keepdim else out.reshape([n for i, n in enumerate(x.shape) if i not in dims])
@@ -216,15 +234,22 @@ def _finite_max(x: np.ndarray, dims: tuple) -> np.ndarray:
 
 
 def _require_float(op: str, x: Tensor) -> None:
+    """torch has no integer kernel of var, std, softmax, ...: NotImplementedError."""
     if x.array.dtype.kind != "f":
-        raise RuntimeError(f"{op}: needs a floating point tensor, got {x.dtype}")
+        raise NotImplementedError(f"{op}: needs a floating point tensor, got {x.dtype}")
 
 
 def max(  # noqa: A001
-    input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False, *, axis: Any = None
+    input: Tensor,
+    dim: int | Tensor | None = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,
+    out: Any = None,
 ) -> Any:
     """max() of all elements, (values, indices) along `dim`, or with a tensor in place of
     `dim` the elementwise maximum, as torch.max."""
+    refuse_out("max", out)
     if isinstance(dim, Tensor):
         return maximum(input, dim)
     dim = dim if axis is None else axis
@@ -234,10 +259,16 @@ def max(  # noqa: A001
 
 
 def min(  # noqa: A001
-    input: Tensor, dim: int | Tensor | None = None, keepdim: bool = False, *, axis: Any = None
+    input: Tensor,
+    dim: int | Tensor | None = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,
+    out: Any = None,
 ) -> Any:
     """min() of all elements, (values, indices) along `dim`, or with a tensor in place of
     `dim` the elementwise minimum, as torch.min."""
+    refuse_out("min", out)
     if isinstance(dim, Tensor):
         return minimum(input, dim)
     dim = dim if axis is None else axis
@@ -256,14 +287,26 @@ def _extreme_along_dim(
 
 
 def argmax(
-    input: Tensor, dim: int | None = None, keepdim: bool = False, *, axis: Any = None
+    input: Tensor,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,
+    out: Any = None,
 ) -> Tensor:
+    refuse_out("argmax", out)
     return _arg_extreme("argmax", np.argmax, input, dim if axis is None else axis, keepdim)
 
 
 def argmin(
-    input: Tensor, dim: int | None = None, keepdim: bool = False, *, axis: Any = None
+    input: Tensor,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,
+    out: Any = None,
 ) -> Tensor:
+    refuse_out("argmin", out)
     return _arg_extreme("argmin", np.argmin, input, dim if axis is None else axis, keepdim)
 
 
@@ -284,8 +327,10 @@ def var(
     *,
     correction: int | None = None,
     axis: Any = None,
+    out: Any = None,
 ) -> Tensor:
     """Variance with Bessel's correction by default (correction=1, i.e. unbiased=True)."""
+    refuse_out("var", out)
     return _spread_of("var", Var, input, dim, unbiased, keepdim, correction, axis)
 
 
@@ -297,8 +342,10 @@ def std(
     *,
     correction: int | None = None,
     axis: Any = None,
+    out: Any = None,
 ) -> Tensor:
     """The square root of var, with torch's gradient: 0 where all elements are equal."""
+    refuse_out("std", out)
     return _spread_of("std", Std, input, dim, unbiased, keepdim, correction, axis)
 
 
@@ -321,19 +368,25 @@ def _spread_of(
     return function.apply(x, read_dims(op, x, dim, axis), correction, keepdim)
 
 
-def logsumexp(input: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
-    """log Σ exp(x) over dim, computed as max + log Σ exp(x - max): no overflow."""
-    _require_float("logsumexp", input)
+def logsumexp(
+    input: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None, out: Any = None
+) -> Tensor:
+    """log Σ exp(x) over dim, computed as max + log Σ exp(x - max): no overflow (integers
+    are computed in the default float dtype, as torch)."""
+    refuse_out("logsumexp", out)
+    input = floating(as_tensor_arg("logsumexp", input))
     return LogSumExp.apply(input, read_dims("logsumexp", input, dim, axis), keepdim)
 
 
-def softmax(input: Tensor, dim: Any, dtype: Any = None) -> Tensor:
+def softmax(input: Tensor, dim: Any, dtype: Any = None, *, out: Any = None) -> Tensor:
+    refuse_out("softmax", out)
     x = with_dtype("softmax", input, dtype)
     _require_float("softmax", x)
     return Softmax.apply(x, normalize_dims("softmax", dim, x.ndim))
 
 
-def log_softmax(input: Tensor, dim: Any, dtype: Any = None) -> Tensor:
+def log_softmax(input: Tensor, dim: Any, dtype: Any = None, *, out: Any = None) -> Tensor:
+    refuse_out("log_softmax", out)
     x = with_dtype("log_softmax", input, dtype)
     _require_float("log_softmax", x)
     return LogSoftmax.apply(x, normalize_dims("log_softmax", dim, x.ndim))
@@ -342,8 +395,11 @@ def log_softmax(input: Tensor, dim: Any, dtype: Any = None) -> Tensor:
 # ---- products, counts and truth ---------------------------------------------------------------
 
 
-def _integer_result(x: np.ndarray) -> Any:
-    """The accumulator dtype torch uses: integers and bools sum and multiply in int64."""
+def _integer_result(x: np.ndarray, keep_dtype: bool = False) -> Any:
+    """The accumulator dtype torch uses: integers and bools sum and multiply in int64, unless
+    the op was given a dtype= (x is then already in it, and the result keeps it)."""
+    if keep_dtype:
+        return x.dtype
     return np.int64 if x.dtype.kind in "biu" else None
 
 
@@ -351,10 +407,12 @@ class Prod(Function):
     """Π over one dim (dim None: over every element)."""
 
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, dim: int | None, keepdim: bool) -> np.ndarray:
+    def forward(
+        ctx: Context, x: np.ndarray, dim: int | None, keepdim: bool, keep_dtype: bool = False
+    ) -> np.ndarray:
         dims = tuple(range(x.ndim)) if dim is None else (dim,)
         _remember(ctx, x, dims, keepdim)
-        out = np.prod(x, axis=dims, keepdims=keepdim, dtype=_integer_result(x))
+        out = np.prod(x, axis=dims, keepdims=keepdim, dtype=_integer_result(x, keep_dtype))
         ctx.save_for_backward(x, out)
         return out
 
@@ -389,9 +447,9 @@ def prod(
             raise TypeError("prod(): argument 'dim' must be int, not a tuple (one dim at a time)")
         d = one_dim("prod", dim, axis, x.ndim)
         if x.ndim == 0:
-            return Prod.apply(x, None, False)
-        return Prod.apply(x, d, keepdim)
-    return Prod.apply(x, None, False)
+            return Prod.apply(x, None, False, keep_dtype=dtype is not None)
+        return Prod.apply(x, d, keepdim, keep_dtype=dtype is not None)
+    return Prod.apply(x, None, False, keep_dtype=dtype is not None)
 
 
 def _truth(op: str, reduce: Callable) -> Callable:
@@ -426,15 +484,33 @@ def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
 
 class NanSum(Function):
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, dims: tuple, keepdim: bool) -> np.ndarray:
+    def forward(
+        ctx: Context, x: np.ndarray, dims: tuple, keepdim: bool, keep_dtype: bool = False
+    ) -> np.ndarray:
         _remember(ctx, x, dims, keepdim)
         ctx.save_for_backward(x)
-        return np.nansum(x, axis=dims, keepdims=keepdim, dtype=_integer_result(x))
+        return np.nansum(x, axis=dims, keepdims=keepdim, dtype=_integer_result(x, keep_dtype))
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple:
         (x,) = ctx.saved_tensors
         return _spread(grad, ctx) * x.isnan().logical_not(), None, None  # nan counts as 0
+
+
+def sum(  # noqa: A001
+    input: Tensor,
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+    axis: Any = None,
+    out: Any = None,
+) -> Tensor:
+    """Σ over dim (every dim by default); integers and bools sum in int64 unless dtype= is
+    given, as torch."""
+    refuse_out("sum", out)
+    x = with_dtype("sum", as_tensor_arg("sum", input), dtype)
+    return Sum.apply(x, read_dims("sum", x, dim, axis), keepdim, keep_dtype=dtype is not None)
 
 
 def mean(
@@ -465,7 +541,7 @@ def nansum(
     """sum with nan taken as 0."""
     refuse_out("nansum", out)
     x = with_dtype("nansum", as_tensor_arg("nansum", input), dtype)
-    return NanSum.apply(x, read_dims("nansum", x, dim, axis), keepdim)
+    return NanSum.apply(x, read_dims("nansum", x, dim, axis), keepdim, keep_dtype=dtype is not None)
 
 
 def nanmean(
@@ -528,8 +604,11 @@ def std_mean(
 aminmax_result = namedtuple("aminmax", ["min", "max"])
 
 
-def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> aminmax_result:
+def aminmax(
+    input: Tensor, *, dim: int | None = None, keepdim: bool = False, out: Any = None
+) -> aminmax_result:
     """(amin, amax) in one call; over every element when dim is None."""
+    refuse_out("aminmax", out)
     x = as_tensor_arg("aminmax", input)
     if dim is not None and (isinstance(dim, builtins.bool) or not isinstance(dim, int)):
         raise TypeError(f"aminmax(): argument 'dim' must be int, not {type(dim).__name__}")
@@ -613,12 +692,18 @@ def _median(op: str, input: Tensor, dim: Any, keepdim: bool, skip_nan: bool) -> 
     return values_indices(*MedianAlongDim.apply(x, d, keepdim, skip_nan))
 
 
-def median(input: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Any:
+def median(
+    input: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None, out: Any = None
+) -> Any:
     """The lower median (the smaller of the two middle values for an even count): a tensor
     for all elements, or (values, indices) along dim, as torch.median."""
+    refuse_out("median", out)
     return _median("median", input, dim if axis is None else axis, keepdim, skip_nan=False)
 
 
-def nanmedian(input: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Any:
+def nanmedian(
+    input: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None, out: Any = None
+) -> Any:
     """median ignoring nan."""
+    refuse_out("nanmedian", out)
     return _median("nanmedian", input, dim if axis is None else axis, keepdim, skip_nan=True)

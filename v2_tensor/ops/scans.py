@@ -42,9 +42,10 @@ def reverse_cumsum(x: Tensor, dim: int) -> Tensor:
 
 class Cumsum(Function):
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, dim: int) -> np.ndarray:
+    def forward(ctx: Context, x: np.ndarray, dim: int, keep_dtype: bool = False) -> np.ndarray:
         ctx.dim = dim
-        return np.cumsum(x, axis=dim, dtype=np.int64 if x.dtype.kind in "biu" else None)
+        accumulate = x.dtype if keep_dtype or x.dtype.kind == "f" else np.int64
+        return np.cumsum(x, axis=dim, dtype=accumulate)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple:
@@ -53,9 +54,10 @@ class Cumsum(Function):
 
 class Cumprod(Function):
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, dim: int) -> np.ndarray:
+    def forward(ctx: Context, x: np.ndarray, dim: int, keep_dtype: bool = False) -> np.ndarray:
         ctx.dim = dim
-        out = np.cumprod(x, axis=dim, dtype=np.int64 if x.dtype.kind in "biu" else None)
+        accumulate = x.dtype if keep_dtype or x.dtype.kind == "f" else np.int64
+        out = np.cumprod(x, axis=dim, dtype=accumulate)
         ctx.save_for_backward(x, out)
         return out
 
@@ -139,7 +141,7 @@ class LogCumSumExp(Function):
         d = ctx.dim
         # ∂L/∂x_i = Σ_{k >= i} g_k e^(x_i - y_k), summed in log space from the end; the
         # positive and negative parts of g apart, as torch does, so nothing overflows
-        lowest = float(np.finfo(grad.dtype).min)
+        lowest = float(np.finfo(grad.dtype).min) / 4  # log 0, finite; /4: x + it can't overflow
         log_abs = grad.abs().log()
         positive = where(grad > 0, log_abs, lowest)
         negative = where(grad < 0, log_abs, lowest)
@@ -150,14 +152,14 @@ class LogCumSumExp(Function):
         return (from_end(positive - out) + x).exp() - (from_end(negative - out) + x).exp(), None
 
 
-def _scan(op: str, function: type[Function], x: Tensor, dim: int) -> Any:
+def _scan(op: str, function: type[Function], x: Tensor, dim: int, **kwargs: Any) -> Any:
     """A scan along dim; a 0-d tensor is scanned as one element, as in torch."""
     if x.ndim == 0:
-        result = function.apply(x.reshape(1), 0)
+        result = function.apply(x.reshape(1), 0, **kwargs)
         if isinstance(result, tuple):
             return tuple(r.reshape(()) for r in result)
         return result.reshape(())
-    return function.apply(x, dim)
+    return function.apply(x, dim, **kwargs)
 
 
 def cumsum(
@@ -166,7 +168,8 @@ def cumsum(
     """y_k = Σ_{j <= k} x_j along dim; integers and bools give int64, as torch."""
     refuse_out("cumsum", out)
     x = with_dtype("cumsum", as_tensor_arg("cumsum", input), dtype)
-    return _scan("cumsum", Cumsum, x, one_dim("cumsum", dim, axis, x.ndim))
+    dim = one_dim("cumsum", dim, axis, x.ndim)
+    return _scan("cumsum", Cumsum, x, dim, keep_dtype=dtype is not None)
 
 
 def cumprod(
@@ -175,15 +178,20 @@ def cumprod(
     """y_k = Π_{j <= k} x_j along dim; integers and bools give int64, as torch."""
     refuse_out("cumprod", out)
     x = with_dtype("cumprod", as_tensor_arg("cumprod", input), dtype)
-    return _scan("cumprod", Cumprod, x, one_dim("cumprod", dim, axis, x.ndim))
+    dim = one_dim("cumprod", dim, axis, x.ndim)
+    return _scan("cumprod", Cumprod, x, dim, keep_dtype=dtype is not None)
 
 
-def cummax(input: Tensor, dim: Any = None, *, axis: Any = None) -> values_indices:
+def cummax(input: Tensor, dim: Any = None, *, axis: Any = None, out: Any = None) -> values_indices:
+    """The running maximum along dim and the index where it was reached."""
+    refuse_out("cummax", out)
     x = as_tensor_arg("cummax", input)
     return values_indices(*_scan("cummax", CumMax, x, one_dim("cummax", dim, axis, x.ndim)))
 
 
-def cummin(input: Tensor, dim: Any = None, *, axis: Any = None) -> values_indices:
+def cummin(input: Tensor, dim: Any = None, *, axis: Any = None, out: Any = None) -> values_indices:
+    """The running minimum along dim and the index where it was reached."""
+    refuse_out("cummin", out)
     x = as_tensor_arg("cummin", input)
     return values_indices(*_scan("cummin", CumMin, x, one_dim("cummin", dim, axis, x.ndim)))
 

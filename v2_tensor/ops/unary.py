@@ -652,7 +652,8 @@ def nan_to_num(
 def _classify(name: str, test: Any) -> Any:
     """isnan, isinf, ...: bool tensors (no gradient); integers are always finite."""
 
-    def op(input: Tensor) -> Tensor:
+    def op(input: Tensor, *, out: Any = None) -> Tensor:
+        refuse_out(name, out)
         x = as_tensor_arg(name, input)
         if x.array.dtype.kind != "f":
             return Tensor(np.full(x.shape, name == "isfinite"))
