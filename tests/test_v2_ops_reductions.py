@@ -48,7 +48,11 @@ CASES = {
     "prod_keepdim": (lambda L, x: x.prod(dim=-1, keepdim=True), normal(3, 4), True),
     "prod_one_zero": (lambda L, x: x.prod(), with_zeros(3, 3), True),
     "prod_two_zeros": (lambda L, x: x.prod(), with_zeros(3, 3, count=2), True),
-    "prod_dim_zeros": (lambda L, x: x.prod(0), np.array([[0.0, 2.0], [3.0, 0.0], [0.0, 5.0]]), True),
+    "prod_dim_zeros": (
+        lambda L, x: x.prod(0),
+        np.array([[0.0, 2.0], [3.0, 0.0], [0.0, 5.0]]),
+        True,
+    ),
     "cumsum": (lambda L, x: x.cumsum(1), normal(3, 4), False),  # (piecewise) linear
     "cumsum_first_dim": (lambda L, x: L.cumsum(x * x, dim=0), normal(3, 4), True),
     "cumprod": (lambda L, x: x.cumprod(1), normal(3, 4), True),
@@ -60,7 +64,11 @@ CASES = {
     "logcumsumexp": (lambda L, x: x.logcumsumexp(1), normal(3, 4) * 3, True),
     "logcumsumexp_large": (lambda L, x: L.logcumsumexp(x, 0), normal(4, 2) * 800, False),
     "var_mean": (lambda L, x: L.var_mean(x, 1)[0] * L.var_mean(x, 1)[1], normal(3, 4), True),
-    "std_mean": (lambda L, x: L.std_mean(x, dim=0, correction=0)[0] + L.std_mean(x)[1], normal(3, 4), True),
+    "std_mean": (
+        lambda L, x: L.std_mean(x, dim=0, correction=0)[0] + L.std_mean(x)[1],
+        normal(3, 4),
+        True,
+    ),
     "median": (lambda L, x: x.median(), distinct(3, 4), False),
     "median_even_count": (lambda L, x: L.median(x), distinct(2, 3), False),
     "median_ties": (lambda L, x: L.median(x), np.array([1.0, 2.0, 2.0, 2.0, 5.0]), False),
@@ -70,11 +78,19 @@ CASES = {
     "nanmean": (lambda L, x: x.nanmean(1), normal(3, 4), False),  # (piecewise) linear
     "nansum": (lambda L, x: L.nansum(x * x, 0), normal(3, 4), True),
     "aminmax": (lambda L, x: L.aminmax(x).min * L.aminmax(x).max, distinct(3, 4), False),
-    "aminmax_dim": (lambda L, x: x.aminmax(dim=1)[0] + x.aminmax(dim=1, keepdim=True)[1].sum(), distinct(3, 4), False),
+    "aminmax_dim": (
+        lambda L, x: x.aminmax(dim=1)[0] + x.aminmax(dim=1, keepdim=True)[1].sum(),
+        distinct(3, 4),
+        False,
+    ),
     "aminmax_ties": (lambda L, x: L.aminmax(x).max, np.array([1.0, 3.0, 3.0]), False),
     "norm": (lambda L, x: x.norm(), normal(3, 4), True),
     "norm_p3_dim": (lambda L, x: L.norm(x, 3, 1), normal(3, 4), True),
-    "norm_p1": (lambda L, x: x.norm(p=1, dim=0, keepdim=True), normal(3, 4), False),  # (piecewise) linear
+    "norm_p1": (
+        lambda L, x: x.norm(p=1, dim=0, keepdim=True),
+        normal(3, 4),
+        False,
+    ),  # (piecewise) linear
     "norm_fro_dims": (lambda L, x: L.norm(x, "fro", dim=(0, 1)), normal(3, 4), True),
     "norm_nuc": (lambda L, x: L.norm(x, "nuc"), normal(3, 4), False),
     "norm_inf": (lambda L, x: x.norm(math.inf), distinct(3, 4), False),  # (piecewise) linear
@@ -83,27 +99,75 @@ CASES = {
     # (second derivatives for 1 < p < 2 and p < 1: by finite differences below, since torch's
     # double backward of these first loads its compiler stack, ~20 s)
     "vector_norm_p_half": (lambda L, x: L.linalg.vector_norm(x, 0.5, dim=1), normal(3, 4), False),
-    "vector_norm_p_1_5": (lambda L, x: L.linalg.vector_norm(x, 1.5, dim=(0, 1)), normal(3, 4), False),
-    "vector_norm_p4_keepdim": (lambda L, x: L.linalg.vector_norm(x, 4, -1, True), normal(3, 4), True),
-    "vector_norm_neg_inf": (lambda L, x: L.linalg.vector_norm(x, -math.inf, 0), distinct(3, 4), False),
+    "vector_norm_p_1_5": (
+        lambda L, x: L.linalg.vector_norm(x, 1.5, dim=(0, 1)),
+        normal(3, 4),
+        False,
+    ),
+    "vector_norm_p4_keepdim": (
+        lambda L, x: L.linalg.vector_norm(x, 4, -1, True),
+        normal(3, 4),
+        True,
+    ),
+    "vector_norm_neg_inf": (
+        lambda L, x: L.linalg.vector_norm(x, -math.inf, 0),
+        distinct(3, 4),
+        False,
+    ),
     "vector_norm_neg_1": (lambda L, x: L.linalg.vector_norm(x, -1, 1), normal(3, 4), False),
     "vector_norm_zero_vector": (lambda L, x: L.linalg.vector_norm(x * 0.0, 3), normal(3, 4), False),
     "matrix_norm_fro": (lambda L, x: _matrix_norm(L)(x), normal(2, 3, 4), True),
     "matrix_norm_nuc": (lambda L, x: _matrix_norm(L)(x, "nuc"), normal(2, 3, 4), False),
     "matrix_norm_2": (lambda L, x: _matrix_norm(L)(x, 2), normal(3, 4), False),
-    "matrix_norm_minus_2": (lambda L, x: _matrix_norm(L)(x, -2, keepdim=True), normal(2, 4, 3), False),
-    "matrix_norm_1": (lambda L, x: _matrix_norm(L)(x, 1), distinct(2, 3, 4), False),  # (piecewise) linear
-    "matrix_norm_minus_1": (lambda L, x: _matrix_norm(L)(x, -1, dim=(0, 2)), distinct(2, 3, 4), False),  # (piecewise) linear
-    "matrix_norm_inf": (lambda L, x: _matrix_norm(L)(x, math.inf, dim=(2, 1), keepdim=True), distinct(2, 3, 4), False),  # (piecewise) linear
-    "matrix_norm_minus_inf": (lambda L, x: _matrix_norm(L)(x, -math.inf), distinct(3, 4), False),  # (piecewise) linear
+    "matrix_norm_minus_2": (
+        lambda L, x: _matrix_norm(L)(x, -2, keepdim=True),
+        normal(2, 4, 3),
+        False,
+    ),
+    "matrix_norm_1": (
+        lambda L, x: _matrix_norm(L)(x, 1),
+        distinct(2, 3, 4),
+        False,
+    ),  # (piecewise) linear
+    "matrix_norm_minus_1": (
+        lambda L, x: _matrix_norm(L)(x, -1, dim=(0, 2)),
+        distinct(2, 3, 4),
+        False,
+    ),  # (piecewise) linear
+    "matrix_norm_inf": (
+        lambda L, x: _matrix_norm(L)(x, math.inf, dim=(2, 1), keepdim=True),
+        distinct(2, 3, 4),
+        False,
+    ),  # (piecewise) linear
+    "matrix_norm_minus_inf": (
+        lambda L, x: _matrix_norm(L)(x, -math.inf),
+        distinct(3, 4),
+        False,
+    ),  # (piecewise) linear
     "linalg_norm": (lambda L, x: L.linalg.norm(x), normal(2, 3, 4), True),
-    "linalg_norm_ord_2d": (lambda L, x: L.linalg.norm(x, 1), distinct(3, 4), False),  # (piecewise) linear
+    "linalg_norm_ord_2d": (
+        lambda L, x: L.linalg.norm(x, 1),
+        distinct(3, 4),
+        False,
+    ),  # (piecewise) linear
     "linalg_norm_vector_dim": (lambda L, x: L.linalg.norm(x, 3, dim=1), normal(3, 4), True),
-    "linalg_norm_matrix_dims": (lambda L, x: L.linalg.norm(x, "nuc", dim=(0, 2)), normal(3, 2, 4), False),
-    "dist": (lambda L, x: L.dist(x, x.flip(0) if L is torch else x[::-1] * 1.0), normal(4, 3), False),
+    "linalg_norm_matrix_dims": (
+        lambda L, x: L.linalg.norm(x, "nuc", dim=(0, 2)),
+        normal(3, 2, 4),
+        False,
+    ),
+    "dist": (
+        lambda L, x: L.dist(x, x.flip(0) if L is torch else x[::-1] * 1.0),
+        normal(4, 3),
+        False,
+    ),
     "dist_p": (lambda L, x: x.dist(x * x, 3), normal(4, 3), True),
-    "sum_of_prod_and_cumsum": (lambda L, x: (x.prod(1) * x.cumsum(1)[:, -1]).sum(), normal(3, 3), True),
-}  # fmt: skip
+    "sum_of_prod_and_cumsum": (
+        lambda L, x: (x.prod(1) * x.cumsum(1)[:, -1]).sum(),
+        normal(3, 3),
+        True,
+    ),
+}
 
 
 @pytest.mark.parametrize("name", CASES)

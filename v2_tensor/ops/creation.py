@@ -38,13 +38,62 @@ def _dtype(dtype: Any, default: np.dtype | None = None) -> np.dtype:
 
 
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    """A new leaf Tensor holding a copy of `data` (Python floats give the default float dtype,
-    nested lists of tensors are stacked)."""
+    """A new leaf Tensor holding a copy of `data` (Python floats give the default float dtype).
+    Nested lists may hold one-element tensors, which count with their dtype, as in torch (to
+    join bigger tensors, use stack or cat)."""
     if isinstance(data, Tensor):
         data = data.array
-    elif isinstance(data, list | tuple) and any(isinstance(item, Tensor) for item in data):
-        data = [np.asarray(item.array if isinstance(item, Tensor) else item) for item in data]
+    elif isinstance(data, list | tuple) and _holds_tensors(data):
+        data, inferred = _tensor_items(data)
+        dtype = inferred if dtype is None else dtype
     return _make(dtypes.to_array(data, dtype), device, requires_grad)
+
+
+def _holds_tensors(data: list | tuple) -> bool:
+    """Does the list hold a tensor at its top level, or as its first leaf?"""
+    if any(isinstance(item, Tensor) for item in data):
+        return True
+    first: Any = data
+    while isinstance(first, list | tuple) and first:
+        first = first[0]
+    return isinstance(first, Tensor)
+
+
+def _tensor_items(data: Any) -> tuple[Any, np.dtype]:
+    """The nested list with each one-element tensor replaced by its number, and the dtype
+    torch infers: floats win over integers over bools; within a kind the dtypes promote, a
+    Python float counting as the default float dtype and a Python int as int64."""
+    kinds: dict[str, np.dtype] = {}
+
+    def note(dtype: np.dtype) -> None:
+        kind = "f" if dtype.kind == "f" else ("b" if dtype.kind == "b" else "i")
+        kinds[kind] = dtype if kind not in kinds else np.promote_types(kinds[kind], dtype)
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, list | tuple):
+            return [walk(x) for x in item]
+        if isinstance(item, Tensor):
+            if item.array.size != 1:
+                error = TypeError if item.dtype.kind in "biu" else ValueError
+                raise error(
+                    f"tensor(): only one-element tensors can be elements of the data, got one "
+                    f"of shape {item.shape} (join tensors with stack or cat)"
+                )
+            note(item.dtype)
+            return item.array.item()
+        if isinstance(item, np.generic):
+            note(item.dtype)
+        elif isinstance(item, bool):
+            note(dtypes.bool)
+        elif isinstance(item, int):
+            note(dtypes.int64)
+        elif isinstance(item, float):
+            note(dtypes.get_default_dtype())
+        return item
+
+    items = walk(data)
+    inferred = kinds.get("f", kinds.get("i", kinds.get("b", dtypes.get_default_dtype())))
+    return items, inferred
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
@@ -57,7 +106,36 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     return tensor(data, dtype)
 
 
-asarray = as_tensor
+def asarray(
+    obj: Any,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    copy: bool | None = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """obj as a Tensor, as torch.asarray: the same memory when it can be (a Tensor, an array),
+    a copy when copy=True; copy=False refuses (ValueError) where a copy would be needed."""
+    as_device(device)
+    target = None if dtype is None else dtypes.as_dtype(dtype)
+    if isinstance(obj, Tensor | np.ndarray):
+        source = obj.dtype if isinstance(obj, Tensor) else obj.dtype
+        if copy is False and target is not None and target != source:
+            raise ValueError(f"asarray: can't alias a tensor of dtype {source} into dtype {target}")
+        if isinstance(obj, Tensor):
+            result = obj if target is None or target == source else obj.to(target)
+            if copy:
+                result = Tensor(result.array.copy())
+        else:
+            result = from_numpy(obj.copy() if copy else obj) if target in (None, source) else None
+            if result is None:
+                result = Tensor(obj.astype(target))
+        if requires_grad:
+            result.requires_grad_(True)
+        return result
+    if copy is False:
+        raise ValueError(f"asarray: can't alias {type(obj).__name__} into a tensor (copy=False)")
+    return tensor(obj, target, requires_grad=requires_grad)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
