@@ -72,6 +72,17 @@ UNARY = {
     "nan_to_num": (lambda L, x: x.nan_to_num() * x, normal(3, 4), True),
     "abs": (lambda L, x: x.abs(), away_from_zero(3, 4), False),
     "positive": (lambda L, x: L.positive(x) * 2, normal(3, 4), False),
+    "lgamma": (lambda L, x: x.lgamma(), uniform(0.2, 4.0, 3, 4), True),
+    "lgamma_negative": (lambda L, x: L.lgamma(x), uniform(-0.9, -0.1, 3, 4), True),
+    "digamma": (lambda L, x: L.digamma(x), uniform(0.2, 4.0, 3, 4), True),
+    "polygamma_1": (lambda L, x: L.polygamma(1, x), uniform(0.2, 4.0, 3, 4), True),
+    "polygamma_2_method": (lambda L, x: x.polygamma(2), uniform(0.2, 4.0, 3, 4), True),
+    "sinc": (lambda L, x: x.sinc(), normal(3, 4), True),
+    "sinc_at_zero": (lambda L, x: L.sinc(x), np.array([0.0, 1.0, -2.0, 0.5]), False),
+    "deg2rad": (lambda L, x: x.deg2rad() * x, normal(3, 4) * 90, True),
+    "rad2deg": (lambda L, x: L.rad2deg(x), normal(3, 4), False),
+    "float_power": (lambda L, x: L.float_power(x, 3), normal(3, 4), True),
+    "float_power_tensor": (lambda L, x: x.abs().float_power(x), normal(3, 4), True),
 }
 
 
@@ -204,7 +215,8 @@ def test_special_values_match_torch():
         "reciprocal", "square", "log2", "log10", "log1p", "expm1", "exp2", "erf", "erfc",
         "erfinv", "sigmoid", "logit", "trunc", "floor", "ceil", "round", "frac", "sign", "sgn",
         "nan_to_num", "isnan", "isinf", "isfinite", "isposinf", "isneginf", "signbit", "abs",
-        "exp", "log", "sqrt", "sin", "cos", "tanh",
+        "exp", "log", "sqrt", "sin", "cos", "tanh", "lgamma", "digamma", "sinc", "deg2rad",
+        "rad2deg",
     ]  # fmt: skip
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # NumPy must not warn where torch is silent
@@ -352,6 +364,18 @@ INPLACE = {
     "abs_int": lambda L: tensor(L, [3, -2], "int64").abs_(),
     "logit_": lambda L: tensor(L, [0.25, 0.5]).logit_(),
     "frac_": lambda L: tensor(L, [1.25, -2.5]).frac_(),
+    "polygamma_": lambda L: tensor(L, [1.25, 2.5]).polygamma_(1),
+    "float_power_": lambda L: tensor(L, [1.25, 2.5]).float_power_(2),
+    "float_power_float32": lambda L: tensor(L, [1.25, 2.5], "float32").float_power_(2),
+    "float_power_int": lambda L: L.float_power(tensor(L, [2, 3], "int64"), 2),
+    "float_power_float32_int": lambda L: L.float_power(
+        tensor(L, [2.0], "float32"), tensor(L, [2], "int64")
+    ),
+    "float_power_scalar_base": lambda L: L.float_power(2, tensor(L, [2.0], "float32")),
+    "polygamma_negative_n": lambda L: L.polygamma(-1, tensor(L, [1.0])),
+    "polygamma_float_n": lambda L: L.polygamma(1.5, tensor(L, [1.0])),
+    "lgamma_int": lambda L: L.lgamma(tensor(L, [0, -1, 3], "int64")),
+    "deg2rad_int": lambda L: L.deg2rad(tensor(L, [180], "int64")),
 }
 
 

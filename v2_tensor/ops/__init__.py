@@ -74,6 +74,7 @@ TABLE: dict[str, tuple[Callable, int]] = {
     "logaddexp":      (arithmetic.logaddexp, METHOD),
     "logaddexp2":     (arithmetic.logaddexp2, METHOD),
     "xlogy":          (arithmetic.xlogy, BOTH),
+    "float_power":    (arithmetic.float_power, METHOD),
     # ---- comparisons, logic and bits: no gradient --------------------------------------------
     "eq":             (arithmetic.eq, BOTH),
     "ne":             (arithmetic.ne, BOTH),
@@ -152,6 +153,12 @@ TABLE: dict[str, tuple[Callable, int]] = {
     "round":          (unary.round, BOTH),
     "frac":           (unary.frac, BOTH),
     "nan_to_num":     (unary.nan_to_num, BOTH),
+    "lgamma":         (float_unary("lgamma", unary.Lgamma), BOTH),
+    "digamma":        (unary.digamma, BOTH),
+    "polygamma":      (unary.polygamma, 0),
+    "sinc":           (float_unary("sinc", unary.Sinc), BOTH),
+    "deg2rad":        (unary.deg2rad, BOTH),
+    "rad2deg":        (unary.rad2deg, BOTH),
     "relu":           (unary.relu, BOTH),
     "clamp":          (unary.clamp, BOTH),
     "clip":           (unary.clamp, BOTH),
@@ -305,6 +312,9 @@ IN_PLACE_OPERATORS: dict[str, str] = {
 # Tensor methods whose arguments differ from their function's (torch's signatures)
 SPECIAL_METHODS: dict[str, Callable] = {
     "where": lambda self, condition, other: arithmetic.where(condition, self, other),
+    "float_power_": lambda self, exponent: arithmetic.float_power_(self, exponent),
+    "polygamma": lambda self, n: unary.polygamma(n, self),
+    "polygamma_": lambda self, n: apply_inplace("polygamma_", self, unary.polygamma_of, n),
     "reshape_as": lambda self, other: shape.reshape(self, other.shape),
     "view_as": lambda self, other: shape.view(self, other.shape),
     "expand_as": lambda self, other: shape.expand(self, other.shape),

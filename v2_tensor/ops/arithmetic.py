@@ -745,3 +745,27 @@ def equal(input: Tensor, other: Tensor) -> builtins.bool:
     if input.shape != other.shape:
         return False
     return builtins.bool(np.array_equal(input.array, other.array))
+
+
+def float_power(input: Any, exponent: Any, *, out: Any = None) -> Tensor:
+    """input ** exponent computed in float64, whatever the dtypes (torch.float_power)."""
+    refuse_out("float_power", out)
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError("float_power(): expected a Tensor operand")
+    a, b = (
+        x.to(dtypes.float64) if isinstance(x, Tensor) else builtins.float(x)
+        for x in (input, exponent)
+    )
+    return Pow.apply(*operands("float_power", a, b))
+
+
+def float_power_(input: Tensor, exponent: Any) -> Tensor:
+    """In place: only a float64 tensor can hold float_power's result, as in torch."""
+    if input.dtype != dtypes.float64:
+        raise RuntimeError(
+            f"float_power_: the base has dtype {input.dtype} but the operation's result "
+            "requires dtype float64"
+        )
+    from ..inplace import apply_inplace
+
+    return apply_inplace("float_power_", input, float_power, exponent)

@@ -697,3 +697,85 @@ def positive(input: Tensor) -> Tensor:
     x = as_tensor_arg("positive", input)
     refuse_kinds("positive", x, "b")
     return x
+
+
+# ---- gamma functions, sinc, angle units --------------------------------------------------------
+
+
+class Lgamma(Function):
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        from scipy import special
+
+        ctx.save_for_backward(x)
+        out = special.gammaln(x).astype(x.dtype, copy=False)
+        return np.where(x == -np.inf, np.inf, out)  # |Γ(-inf)| -> inf, as torch
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        return grad * Polygamma.apply(x, 0)  # d ln Γ(x)/dx = ψ(x)
+
+
+class Polygamma(Function):
+    """ψ⁽ⁿ⁾(x), the n-th derivative of the digamma function ψ = Γ'/Γ (n = 0: digamma)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, n: int) -> np.ndarray:
+        from scipy import special
+
+        ctx.save_for_backward(x)
+        ctx.n = n
+        with np.errstate(**_QUIET):
+            out = special.psi(x) if n == 0 else special.polygamma(n, x)
+        return np.asarray(out).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> tuple:
+        (x,) = ctx.saved_tensors
+        return grad * Polygamma.apply(x, ctx.n + 1), None  # d ψ⁽ⁿ⁾/dx = ψ⁽ⁿ⁺¹⁾
+
+
+class Sinc(Function):
+    """sin(πx) / (πx), 1 at 0."""
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.save_for_backward(x)
+        with np.errstate(**_QUIET):  # sinc(±inf) is nan, silently
+            return np.sinc(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        px = x * math.pi
+        # d/dx sin(πx)/(πx) = (πx cos πx - sin πx) / (π x²), taken as 0 at x = 0 (torch)
+        slope = (px * px.cos() - px.sin()) / (px * x)
+        return grad * where(Tensor(x.array == 0), 0.0, slope)
+
+
+def digamma(input: Tensor, *, out: Any = None) -> Tensor:
+    """ψ(x) = d ln Γ(x)/dx."""
+    return Polygamma.apply(_float_input("digamma", input, out), 0)
+
+
+def polygamma(n: int, input: Tensor, *, out: Any = None) -> Tensor:
+    """ψ⁽ⁿ⁾(x) for n = 0, 1, 2, ..."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"polygamma(): argument 'n' must be int, not {type(n).__name__}")
+    if n < 0:
+        raise RuntimeError(f"polygamma(n, x) does not support negative n (got {n})")
+    return Polygamma.apply(_float_input("polygamma", input, out), n)
+
+
+def deg2rad(input: Tensor, *, out: Any = None) -> Tensor:
+    return _float_input("deg2rad", input, out) * (math.pi / 180)
+
+
+def rad2deg(input: Tensor, *, out: Any = None) -> Tensor:
+    return _float_input("rad2deg", input, out) * (180 / math.pi)
+
+
+def polygamma_of(input: Tensor, n: int) -> Tensor:
+    """polygamma with the tensor first: Tensor.polygamma(n) and polygamma_(n)."""
+    return polygamma(n, input)
