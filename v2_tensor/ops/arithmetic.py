@@ -23,6 +23,7 @@ from .conventions import (
     refuse_out,
     tensor_operands,
 )
+from .fill import zero_gradient
 
 
 class Add(Function):
@@ -92,7 +93,7 @@ class Pow(Function):
             if isinstance(b, Tensor):  # d(a^b)/da = b a^(b-1), taken as 0 where b == 0 (torch)
                 grad_a = where(b == 0, 0.0, grad * b * a ** (b - 1))
             else:
-                grad_a = grad * 0.0 if b == 0 else grad * b * a ** (b - 1)
+                grad_a = zero_gradient(grad) if b == 0 else grad * b * a ** (b - 1)
         if b_needs:
             # d(a^b)/db = a^b log(a), taken as 0 where a == 0 and b >= 0 (torch's convention)
             log_a = a.log() if isinstance(a, Tensor) else Tensor(np.log(np.asarray(a, b.dtype)))
@@ -256,7 +257,11 @@ class RoundedDiv(Function):
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple:
         a_needs, b_needs, _ = ctx.needs_input_grad
-        return (grad * 0.0 if a_needs else None, grad * 0.0 if b_needs else None, None)
+        return (
+            zero_gradient(grad) if a_needs else None,
+            zero_gradient(grad) if b_needs else None,
+            None,
+        )
 
 
 def pow(input: Any, exponent: Any, *, out: Any = None) -> Tensor:  # noqa: A001
@@ -490,7 +495,7 @@ class Copysign(Function):
         grad_a = None
         if a_needs:  # ±1: does the sign flip? (0 at a = 0, as torch)
             grad_a = grad * where(a == 0, 0.0, out / a.where(a != 0, 1.0))
-        return grad_a, (grad * 0.0 if b_needs else None)
+        return grad_a, (zero_gradient(grad) if b_needs else None)
 
 
 class Hypot(Function):

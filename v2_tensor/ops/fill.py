@@ -47,9 +47,14 @@ class Overwrite(Function):
         return _nothing(ctx, grad), None
 
 
+def zero_gradient(grad: Tensor) -> Tensor:
+    """The gradient of a piecewise-constant op: zeros (not grad * 0, which is nan for inf)."""
+    return Fill.apply(grad, 0)
+
+
 def _nothing(ctx: Context, grad: Tensor) -> Tensor | None:
     """Zeros for the overwritten tensor, when it needs a gradient."""
-    return Fill.apply(grad, 0) if ctx.needs_input_grad[0] else None
+    return zero_gradient(grad) if ctx.needs_input_grad[0] else None
 
 
 def fill(input: Tensor, value: Any) -> Tensor:

@@ -19,6 +19,7 @@ from ..function import Context, Function
 from ..tensor import Tensor
 from .conventions import broadcast_shape, refuse_kinds, refuse_out
 from .creation import _dtype, _shape, randint
+from .fill import zero_gradient
 
 
 class Draw(Function):
@@ -30,7 +31,10 @@ class Draw(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple:
-        return (None, *[grad * 0.0 if needed else None for needed in ctx.needs_input_grad[1:]])
+        return (
+            None,
+            *[zero_gradient(grad) if needed else None for needed in ctx.needs_input_grad[1:]],
+        )
 
 
 def _drawn(values: np.ndarray, *parameters: Any) -> Tensor:

@@ -12,6 +12,7 @@ from ..function import Context, Function
 from ..tensor import Tensor
 from .arithmetic import where
 from .conventions import as_tensor_arg, floating, operands, refuse_kinds, refuse_out
+from .fill import zero_gradient
 
 
 class Exp(Function):
@@ -116,7 +117,7 @@ class Sign(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> Tensor:
-        return grad * 0.0  # piecewise constant
+        return zero_gradient(grad)  # piecewise constant
 
 
 class Sin(Function):
@@ -545,7 +546,7 @@ class Rounding(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple:
-        return grad * 0.0, None, None
+        return zero_gradient(grad), None, None
 
 
 _ROUNDING = {"floor": np.floor, "ceil": np.ceil, "trunc": np.trunc, "round": np.rint}
