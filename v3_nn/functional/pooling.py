@@ -312,6 +312,10 @@ def _avg_pool(
     op, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dims
 ) -> Tensor:
     windows = _pool_windows(op, input, kernel_size, stride, padding, 1, ceil_mode, dims)
+    if dims == 3 and any(n < k for n, k in zip(windows.size, windows.kernel, strict=True)):
+        raise RuntimeError(  # torch's 3D average pool asks this of the unpadded input
+            f"{op}: input image {windows.size} smaller than kernel size {windows.kernel}"
+        )
     if divisor_override is not None:
         if not isinstance(divisor_override, int | np.integer) or divisor_override == 0:
             raise RuntimeError(f"{op}: divisor must be not zero, got {divisor_override!r}")
@@ -411,7 +415,8 @@ def _lp_pool(op, input, norm_type, kernel_size, stride, ceil_mode, dims) -> Tens
         return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
     kernel = as_tuple(kernel_size, dims, "kernel_size", op)
     out = _avg_pool(op, input.pow(norm_type), kernel, stride, 0, ceil_mode, True, None, dims)
-    return (out.sign() * out.abs().relu() * math.prod(kernel)).pow(1.0 / norm_type)
+    # sign has no gradient: detached, an inf arriving where out = 0 stays 0 (torch's zeros)
+    return (out.sign().detach() * out.abs().relu() * math.prod(kernel)).pow(1.0 / norm_type)
 
 
 def lp_pool1d(
