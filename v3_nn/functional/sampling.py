@@ -215,8 +215,8 @@ def grid_sample(
             value, slope = _pad_coordinate(coord.array, sizes[axis], padding_mode, align_corners)
             padded.append(_through(coord, value, slope) if padding_mode != "zeros" else coord)
         taps = (_nearest_taps if mode == "nearest" else _linear_taps)(padded, sizes)
-    positions = np.stack([p for p, _ in taps], axis=1)  # (N, K, P) flat input positions
-    inside = np.stack([m for _, m in taps], axis=1)
+    positions = np.stack([t[0] for t in taps], axis=1)  # (N, K, P) flat input positions
+    inside = np.stack([t[1] for t in taps], axis=1)
     batch = np.arange(n).reshape(n, 1, 1)
     values = input.reshape(n, c, -1)[batch, :, np.where(inside, positions, 0)]  # (N, K, P, C)
     weights = [w for w in (_tap_weight(t) for t in taps) if w is not None]
