@@ -157,6 +157,6 @@ def load_digit_data(
             MNIST_HANDLE,
             unavailable,
             "the 8x8 UCI digits bundled with scikit-learn",
-            data_flag="--data-dir DIR (the folder holding the four IDX files)",
+            data_flag="--data DIR (the folder holding the four IDX files)",
         )
         return load_uci_digits()

@@ -89,7 +89,7 @@ def plot_attention(maps: np.ndarray, tokens: np.ndarray) -> Any:
     fig, axes = plt.subplots(
         n_layers,
         n_heads,
-        figsize=(2.6 * n_heads + 1.2, 2.6 * n_layers + 0.4),
+        figsize=(2.6 * n_heads + 1.2, 3.0 * n_layers + 0.6),
         squeeze=False,
         layout="constrained",
     )
