@@ -54,6 +54,7 @@ def files(tmp_path_factory):
         "inf.csv": "x1,x2,y\n1,2,3\n4,inf,6\n",
         "no_y.csv": "x1,x2,z\n1,2,3\n4,5,6\n7,8,9\n",
         "ragged.csv": "x1,x2,y\n1,2,3\n4,5\n",
+        "one_row.csv": "x,y\n1,2\n",
         "good.csv": "x1,x2,y\n"
         + "".join(f"{i},{i * i % 7},{3 * i - i * i % 7}\n" for i in range(9)),
         "gender_header.csv": GENDER_HEADER + "\n",
@@ -84,6 +85,9 @@ def files(tmp_path_factory):
     nn.save(
         model.state_dict(), paths["model"], config={"side": 8, "hidden": [8], "source": "digits"}
     )
+    paths["model_gone"] = root / "model_gone.npz"  # trained on an MNIST folder since deleted
+    config = {"side": 8, "hidden": [8], "source": "mnist", "data_dir": str(root / "deleted")}
+    nn.save(model.state_dict(), paths["model_gone"], config=config)
     return {name: str(path) for name, path in paths.items()}
 
 
@@ -112,6 +116,7 @@ CASES = [
     (V1, ["--data", "{no_y}"], 1, r"no_y\.csv has no column 'y' \(the target\)"),
     (V1, ["--data", "{ragged}"], 1, r"ragged\.csv, line 3: 2 values for the header's 3 columns"),
     (V1, ["--data", "{binary}"], 1, r"binary\.csv is not a UTF-8 text CSV file"),
+    (V1, ["--data", "{one_row}"], 1, r"one_row\.csv has 1 rows for 1 features and a bias: at"),
     (V1, ["--lr", "nan"], 2, f"argument --lr: {POSITIVE} 'nan'"),
     (V1, ["--lr", "0"], 2, f"argument --lr: {POSITIVE} '0'"),
     (V1, ["--lr", "-1"], 2, f"argument --lr: {POSITIVE} '-1'"),
@@ -170,6 +175,7 @@ CASES = [
     (MLP, ["--data", "{mnist_gz}"], 1, r"images-idx3-ubyte\.gz: not a readable \.gz file"),
     (MLP, ["--data", "{mnist_no_test}"], 1, "holds no images, so the test set is empty"),
     (MLP, ["--source", "digits", "--data", "{mnist_ok}"], 2, "does not go with --source digits"),
+    (MLP, ["--source", "mnist"], 1, "MNIST could not be loaded: kagglehub failed: ConnectionError"),
     (MLP, ["--checkpoint", "{folder}"], 2, "--checkpoint .*a_folder is a folder, not a file"),
     (MLP, ["--checkpoint", "{under_file}/m.npz"], 2, "--checkpoint .*below cannot be written"),
     (MLP, ["--out", "{a_file}"], 2, "--out .*a_file is a file, not a folder"),
@@ -207,6 +213,8 @@ CASES = [
      "--checkpoint .*a_folder is a folder, not a checkpoint file"),
     ("v3_nn.predict", ["--index", "0", "--timeout", "nan"], 2, "argument --timeout: must be"),
     ("v3_nn.predict", ["--index", "9999"], 2, "--index 9999 is out of range for 359 test digits"),
+    ("v3_nn.predict", ["--index", "0", "--checkpoint", "{model_gone}"], 1,
+     r"the MNIST folder .*deleted is gone; pass --data DIR"),
     ("v3_nn.save_sample", ["--index", "0", "--scale", "100000"], 2,
      r"--scale 100000 would make a 800000x800000 image; at most 4096 pixels a side, so "
      r"--scale 512 or less for 8x8 digits"),

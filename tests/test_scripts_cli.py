@@ -214,3 +214,20 @@ def test_the_lock_refuses_a_live_run_and_takes_over_a_dead_ones(cli, tmp_path, c
     with cli.Run() as run:
         run.folder(out, "--out")
     assert "an unreadable owner" in capsys.readouterr().err
+
+
+def test_ctrl_c_during_the_writes_is_held_until_they_are_done(cli, tmp_path):
+    import signal
+
+    def interrupted_save(path):
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the checkpoint is being saved
+        path.write_bytes(b"weights")
+
+    with cli.Run() as run, pytest.raises(cli.ScriptError, match="the files were finished") as error:
+        out = run.folder(tmp_path / "o")
+        run.action(out / "ckpt.bin", interrupted_save)
+        run.json(out / "m.json", {"x": 1})
+        run.commit()
+    assert error.value.code == 130
+    assert sorted(os.listdir(out)) == ["ckpt.bin", "m.json"]  # all of them, none half-written
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -52,7 +52,7 @@ def write_regression(
     """Write the CSV to path (atomically: a reader never sees half a file)."""
     path = Path(path)
     with cli.Run() as run:
-        run.folder(path.parent, "--out")
+        run.folder(path.parent, "--out", lock=False)  # one file, written atomically
         run.text(path, regression_csv(rows, noise, seed))
         run.commit()
     return path

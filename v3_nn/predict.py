@@ -60,7 +60,7 @@ def read_image(path: Path, side: int, invert: str = "auto") -> tuple[np.ndarray,
     try:
         with Image.open(path) as image:
             rgba = np.asarray(image.convert("RGBA"), dtype=np.float64) / 255.0
-    except (UnidentifiedImageError, OSError, ValueError) as error:
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
         raise cli.ScriptError(f"cannot read {path} as an image: {error}") from None
     grey = rgba[..., :3] @ np.array([0.299, 0.587, 0.114])  # ITU-R 601 luma, as Pillow's "L"
     alpha = rgba[..., 3]
