@@ -85,6 +85,9 @@ def files(tmp_path_factory):
     nn.save(
         model.state_dict(), paths["model"], config={"side": 8, "hidden": [8], "source": "digits"}
     )
+    paths["model_nan"] = root / "model_nan.npz"  # what the old train_mlp --lr nan saved
+    broken = {name: np.full_like(array, np.nan) for name, array in model.state_dict().items()}
+    nn.save(broken, paths["model_nan"], config={"side": 8, "hidden": [8], "source": "digits"})
     paths["model_gone"] = root / "model_gone.npz"  # trained on an MNIST folder since deleted
     config = {"side": 8, "hidden": [8], "source": "mnist", "data_dir": str(root / "deleted")}
     nn.save(model.state_dict(), paths["model_gone"], config=config)
@@ -129,7 +132,7 @@ CASES = [
     (V1, ["--graph", "g.jpg"], 2, r"argument --graph: g\.jpg must end in \.svg, \.png, \.pdf"),
     (V1, ["--graph", "{under_file}/g.svg"], 2, r"--graph .*below cannot be written"),
     (V1, ["--data", "{good}", "--lr", "1000", "--epochs", "300"], 1,
-     r"training stopped: the (loss|parameters' value) is (inf|nan) at epoch \d+; the data are "
+     r"training stopped: the (loss|parameter \S+) is (inf|nan) at epoch \d+; the data are "
      r"finite, so the learning rate is too large: try a smaller --lr than 1000"),
     # v1_scalar.create_data and walkthrough
     ("v1_scalar.create_data", ["--rows", "0"], 2, "argument --rows: must be at least 1"),
@@ -213,6 +216,8 @@ CASES = [
      "--checkpoint .*a_folder is a folder, not a checkpoint file"),
     ("v3_nn.predict", ["--index", "0", "--timeout", "nan"], 2, "argument --timeout: must be"),
     ("v3_nn.predict", ["--index", "9999"], 2, "--index 9999 is out of range for 359 test digits"),
+    ("v3_nn.predict", ["--index", "0", "--checkpoint", "{model_nan}"], 1,
+     r"model_nan\.npz holds NaN or inf weights \(1\.weight, 1\.bias, .*train again"),
     ("v3_nn.predict", ["--index", "0", "--checkpoint", "{model_gone}"], 1,
      r"the MNIST folder .*deleted is gone; pass --data DIR"),
     ("v3_nn.save_sample", ["--index", "0", "--scale", "100000"], 2,
@@ -221,6 +226,10 @@ CASES = [
     ("v3_nn.save_sample", ["--index", "0", "--scale", "0"], 2, "argument --scale: must be at"),
     ("v3_nn.save_sample", ["--index", "0", "--out", "{a_file}"], 2, "is a file, not a folder"),
     ("v3_nn.save_sample", ["--index", "x"], 2, "argument --index: invalid int value: 'x'"),
+    ("v3_nn.save_sample", ["--index", "0", "--out", "{out}.txt"], 2,
+     r"--out .*out\.txt looks like a file name, but --out is the folder that sample_0\.png"),
+    ("v3_nn.save_sample", ["--index", "0", "--output", "x.png"], 2,
+     "unrecognized arguments: --output x.png"),
 ]  # fmt: skip
 
 

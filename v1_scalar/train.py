@@ -155,8 +155,10 @@ def train(task: Task, epochs: int, lr: float, quiet: bool = False) -> list[dict[
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            worst = next((p.data for p in optimizer.params if not math.isfinite(p.data)), 0.0)
-            cli.check_finite(worst, "parameters' value", f"epoch {k + 1}", f"--lr than {lr:g}")
+            for i, p in enumerate(optimizer.params):
+                if not math.isfinite(p.data):
+                    name = f"parameter {p.label or i}"
+                    cli.check_finite(p.data, name, f"epoch {k + 1}", f"--lr than {lr:g}")
             history.append({"epoch": k + 1, "loss": value, **metrics, "lr": optimizer.lr})
             if not quiet:
                 shown = "".join(f"  {name} {v:.1%}" for name, v in metrics.items())

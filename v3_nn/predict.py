@@ -43,6 +43,12 @@ def load_model(path: Path) -> tuple[Any, dict[str, Any]]:
         raise cli.ScriptError(str(error)) from None
     if config is None or "side" not in config or "hidden" not in config:
         raise cli.ScriptError(f"{path} has no MLP config; was it written by v3_nn.train_mlp?")
+    broken = [name for name, array in state.items() if not np.isfinite(array).all()]
+    if broken:
+        raise cli.ScriptError(
+            f"{path} holds NaN or inf weights ({', '.join(broken)}): the training run that "
+            "wrote it diverged; train again with a smaller --lr"
+        )
     model = build_mlp(config["side"], config["hidden"])
     try:
         model.load_state_dict(state)

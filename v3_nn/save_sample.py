@@ -42,7 +42,13 @@ def parse_args(argv: list[str] | None) -> Any:
     )
     add_data_arguments(parser, for_checkpoint=True)
     parser.add_argument("--seed", type=cli.seed, default=0, help="unused: the test split is fixed")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.out.suffix and not args.out.is_dir():
+        parser.error(
+            f"--out {args.out} looks like a file name, but --out is the folder that "
+            f"sample_{args.index}.png is written into"
+        )
+    return args
 
 
 @cli.script("save_sample")
