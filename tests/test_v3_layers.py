@@ -276,17 +276,18 @@ def test_softmax_without_dim_warns_and_uses_torchs_legacy_dim():
     close(out, torch.softmax(torch.tensor(x), dim=1))
 
 
-def test_gelu_rejects_unknown_approximation():
-    with pytest.raises(ValueError, match="approximate"):
-        nn.GELU("fast")
+def test_gelu_rejects_unknown_approximation_when_called_as_torch():
+    gelu = nn.GELU("fast")  # torch's constructor takes it too
+    with pytest.raises(RuntimeError, match="approximate"):
+        gelu(vt.zeros(2))
 
 
-def test_inplace_flag_shows_in_repr_and_computes_out_of_place():
+def test_inplace_flag_shows_in_repr_and_writes_into_the_input():
     relu = nn.ReLU(inplace=True)
     assert repr(relu) == repr(torch.nn.ReLU(inplace=True))
     x = vt.tensor([-1.0, 2.0])
-    relu(x)
-    close(x, np.array([-1.0, 2.0]))
+    assert relu(x) is x
+    close(x, np.array([0.0, 2.0]))
 
 
 # ---- Dropout -----------------------------------------------------------------------------

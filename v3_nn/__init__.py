@@ -11,7 +11,11 @@ from .module import Module, Parameter
 
 # Layers: each `from .layers.<file> import ...` line below is added by the layer's author.
 from .layers.activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .layers.activation import CELU, ELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh
+from .layers.activation import LogSigmoid, Mish, PReLU, ReLU6, RReLU, SiLU, Softmax2d, Softmin
+from .layers.activation import Softplus, Softshrink, Softsign, Tanhshrink, Threshold
 from .layers.containers import ModuleList, Sequential
+from .layers.containers import ModuleDict, ParameterDict, ParameterList
 from .layers.dropout import Dropout
 from .layers.embedding import Embedding
 from .layers.flatten import Flatten

@@ -23,6 +23,8 @@ import numpy as np
 
 import v2_tensor as vt
 from v2_tensor.autograd import Function
+from v2_tensor.device import as_device, is_device
+from v2_tensor.device import device as device_type
 
 
 class Parameter(vt.Tensor):
@@ -243,7 +245,7 @@ def _parse_to(args: tuple, kwargs: dict) -> np.dtype | None:
     else:
         first = rest[0] if rest else False
         if not isinstance(first, bool) and (
-            first is None or isinstance(first, int) or vt.device.is_device(first)
+            first is None or isinstance(first, int) or is_device(first)
         ):
             device = rest.pop(0)  # an int is a CUDA ordinal, as in torch (refused)
         if rest and (vt.dtypes.is_dtype(rest[0]) or rest[0] in (float, int, bool)):
@@ -252,7 +254,7 @@ def _parse_to(args: tuple, kwargs: dict) -> np.dtype | None:
         rest.pop(0)
     if rest:
         raise TypeError(f"to() received an invalid combination of arguments: {args!r}")
-    vt.device.as_device(device)
+    as_device(device)
     if dtype is None:
         return None
     dtype = vt.dtypes.as_dtype(dtype)
@@ -771,7 +773,7 @@ class Module:
 
     def cuda(self, device: Any = None) -> Module:
         """Refused: v2_tensor computes on the CPU (the RuntimeError of v2_tensor.device)."""
-        vt.device.as_device(vt.device.device("cuda") if device is None else device)
+        as_device(device_type("cuda") if device is None else device)
         return self
 
     def type(self, dst_type: Any) -> Module:
