@@ -13,7 +13,9 @@ TOL = dict(rtol=1e-10, atol=1e-10)
 
 
 def to_torch(model: nn.Module, twin: torch.nn.Module) -> torch.nn.Module:
-    twin.double().load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in model.state_dict().items()})
+    twin.double().load_state_dict(
+        {k: torch.from_numpy(v.numpy()) for k, v in model.state_dict().items()}
+    )
     return twin
 
 

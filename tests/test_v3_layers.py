@@ -434,7 +434,9 @@ def test_layernorm_matches_torch(shape, options):
     ours, theirs = twin(nn.LayerNorm(shape, **options), torch.nn.LayerNorm(shape, **options))
     if ours.weight is not None:
         ours.weight.array[...] = randn(*ours.weight.shape, seed=5)
-        theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
+        theirs.load_state_dict(
+            {k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()}
+        )
     check_parity(ours, theirs, randn(2, 3, 4) * 5 + 2)
     assert repr(ours) == repr(theirs)
 

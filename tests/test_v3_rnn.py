@@ -28,7 +28,9 @@ def twins(kind, *args, **kwargs):
     vt.manual_seed(0)
     ours = ours_cls(*args, **kwargs).double()
     theirs = theirs_cls(*args, **kwargs).double()
-    theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict(
+        {k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()}
+    )
     return ours, theirs
 
 
