@@ -304,8 +304,13 @@ def test_layer_errors_match_torch():
         v3_nn.GRU(3, 4, dropout=0.5)
     with pytest.raises(ValueError, match="hidden_size must be greater than zero"):
         v3_nn.GRU(3, 0)
-    with pytest.raises(NotImplementedError, match="proj_size"):
-        v3_nn.LSTM(3, 4, proj_size=2)
+    for lib in (v3_nn, torch.nn):
+        with pytest.raises(ValueError, match="proj_size has to be smaller than hidden_size"):
+            lib.LSTM(3, 4, proj_size=4)
+        with pytest.raises(ValueError, match="proj_size should be a positive integer or zero"):
+            lib.LSTM(3, 4, proj_size=-1)
+        with pytest.raises(ValueError, match="only supported for LSTM"):
+            lib.GRU(3, 4, proj_size=2)
 
 
 def test_cell_errors():

@@ -6,6 +6,7 @@ Port a PyTorch model by changing imports; weights move both ways through state_d
 # ruff: noqa: F401, I001  (re-exports; each author appends a line, so no sorting)
 
 from . import data, functional, init, layers, optim
+from . import utils  # torch code writes nn.utils.clip_grad_norm_, nn.utils.rnn
 from .checkpoint import load, save
 from .module import Module, Parameter
 
