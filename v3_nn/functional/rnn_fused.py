@@ -63,7 +63,7 @@ def rnn_backward(cache, dhs, dh_n):
         dh = dpre[t] @ w_hh
     dw_ih, dw_hh = _weight_gradients(dpre, x, dpre, _previous(h0, hs))
     db = dpre.sum((0, 1)) if has_bias else None
-    return dpre @ w_ih, dh, dw_ih, dw_hh, db, db
+    return dpre @ w_ih, dh, dw_ih, dw_hh, db, db.copy()  # two arrays: two leaves own them
 
 
 # ------------------------------------------------------------------ LSTM
@@ -127,7 +127,7 @@ def lstm_backward(cache, dhs, dh_n, dc_n):
         dh = dpre[t] @ w_hh
     dw_ih, dw_hh = _weight_gradients(dpre, x, dpre, _previous(h0, hs))
     db = dpre.sum((0, 1)) if has_bias else None
-    return dpre @ w_ih, dh, dc, dw_ih, dw_hh, db, db
+    return dpre @ w_ih, dh, dc, dw_ih, dw_hh, db, db.copy()  # two arrays: two leaves own them
 
 
 # ------------------------------------------------------------------ GRU
