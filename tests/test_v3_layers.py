@@ -486,15 +486,23 @@ def test_embedding_errors():
         layer(np.array([-1]))
     with pytest.raises(TypeError, match="indices must be integers.*float"):
         layer(np.array([0.0, 1.0]))
-    with pytest.raises(ValueError, match="padding_idx 4 is out of range"):
-        nn.Embedding(4, 2, padding_idx=4)
+    for lib in (nn, torch.nn):  # torch's type, with the values named here
+        with pytest.raises(AssertionError, match="Padding_idx must be within num_embeddings"):
+            lib.Embedding(4, 2, padding_idx=4)
 
 
-def test_embedding_from_pretrained_copies_and_freezes():
+def test_embedding_from_pretrained_shares_the_table_and_freezes_as_torch():
     table = randn(3, 2)
-    frozen = nn.Embedding.from_pretrained(table)
+    frozen = nn.Embedding.from_pretrained(vt.tensor(table))
+    twin = torch.nn.Embedding.from_pretrained(torch.tensor(table))
     close(frozen(np.array([2, 0])), table[[2, 0]])
-    assert not frozen.weight.requires_grad
+    assert not frozen.weight.requires_grad and not twin.weight.requires_grad
     assert nn.Embedding.from_pretrained(table, freeze=False).weight.requires_grad
-    table[0, 0] = 99.0
-    assert frozen.weight.array[0, 0] != 99.0
+    given = vt.tensor(table)
+    shared = nn.Embedding.from_pretrained(given, padding_idx=1)
+    given.array[0, 0] = 99.0  # the weight is the given table (torch's Parameter(embeddings))
+    assert shared.weight.array[0, 0] == 99.0
+    assert np.all(shared.weight.array[1] == table[1])  # the padding row is not zeroed
+    assert repr(shared) == repr(
+        torch.nn.Embedding.from_pretrained(torch.tensor(table), padding_idx=1)
+    )

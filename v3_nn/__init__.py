@@ -28,3 +28,7 @@ from .layers.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool1d, MaxPool2d
 from .layers.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .layers.attention import MultiheadAttention
 from .layers.transformer import PositionalEncoding, TransformerEncoder, TransformerEncoderLayer
+from .layers.embedding import EmbeddingBag
+from .layers.flatten import Unflatten
+from .layers.linear import Bilinear
+from .layers.transformer import Transformer, TransformerDecoder, TransformerDecoderLayer

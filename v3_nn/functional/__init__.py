@@ -53,3 +53,5 @@ from .activation import (
     threshold,
     threshold_,
 )
+from .linear import bilinear
+from .sparse import embedding_bag

@@ -40,3 +40,7 @@ from .activation import (
     Threshold,
 )
 from .containers import ModuleDict, ParameterDict, ParameterList
+from .embedding import EmbeddingBag
+from .flatten import Unflatten
+from .linear import Bilinear
+from .transformer import Transformer, TransformerDecoder, TransformerDecoderLayer
