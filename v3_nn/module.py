@@ -472,7 +472,8 @@ class Module:
         if not isinstance(name, str):
             raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
         if "." in name:
-            raise KeyError(f'{kind} name can\'t contain ".", got: {name}')
+            detail = f", got: {name}" if kind == "module" else ""  # torch's words for each
+            raise KeyError(f'{kind} name can\'t contain "."{detail}')
         if not name:
             raise KeyError(f'{kind} name can\'t be empty string ""')
         if hasattr(self, name) and name not in self.__dict__[registry]:
