@@ -125,13 +125,13 @@ def _bags(
         raise ValueError("offsets has to be a 1D Tensor")
     indices = _indices("embedding_bag", input, num_embeddings)
     if offsets.size and offsets[0] != 0:
-        raise ValueError(
+        raise RuntimeError(
             "offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start "
             f"from position 0. However, got {offsets[0]}"
         )
     if offsets.size and offsets[-1] > indices.size:
-        raise ValueError(
-            f"offsets[-1] can not be greater than input's length ({indices.size}), but got "
+        raise RuntimeError(
+            f"offsets[-1] can not be greater than input's length {indices.size} but got "
             f"offsets[-1] of {offsets[-1]}"
         )
     starts = offsets[:-1] if include_last_offset else offsets
