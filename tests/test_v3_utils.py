@@ -328,3 +328,19 @@ def test_bias_gradients_are_separate_arrays_that_accumulate_as_torch(cls):
     assert ours.bias_ih_l0.grad.array is not ours.bias_hh_l0.grad.array
     for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters(), strict=True):
         _close(p.grad, q.grad, msg=name)
+
+
+def test_sorted_packed_batch_with_state_matches_torch():
+    ours, theirs = _twins("GRU", 2, 3, bidirectional=True)
+    lengths = [4, 2, 2]  # already sorted: no permutation, sorted_indices None
+    padded = TR.pad_sequence([torch.tensor(a) for a in _sequences(lengths, 2, seed=9)])
+    packed = R.pack_padded_sequence(vt.tensor(padded.numpy()), lengths)
+    packed_t = TR.pack_padded_sequence(padded, lengths)
+    assert packed.sorted_indices is None and packed_t.sorted_indices is None
+    h0 = np.random.default_rng(10).normal(size=(2, 3, 3))
+    out, h = ours(packed, vt.tensor(h0))
+    out_t, h_t = theirs(packed_t, torch.tensor(h0))
+    _close(out.data, out_t.data)
+    _close(h, h_t)
+    with pytest.raises(RuntimeError, match=r"Expected hidden size \(2, 3, 3\)"):
+        ours(packed, vt.zeros(2, 2, 3, dtype=vt.float64))

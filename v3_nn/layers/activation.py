@@ -175,7 +175,7 @@ class PReLU(Module):
         super().__init__()
         self.num_parameters = num_parameters
         self.init = init
-        dtype = np.dtype(dtype or vt.get_default_dtype())
+        dtype = np.dtype(dtype or vt.float32)  # as every v3_nn layer (see the README)
         self.weight = Parameter(np.empty(num_parameters, dtype))
         self.reset_parameters()
 
