@@ -286,3 +286,19 @@ def test_softmax_family_without_dim_warns_and_uses_torchs_legacy_dim():
         with pytest.warns(UserWarning):
             expected = theirs(torch.tensor(x))
         _close(out, expected)
+
+
+def test_tiny_results_keep_their_relative_precision_as_torch():
+    # log1p and expm1 where torch's kernels use them: softplus(-40) is 4e-18, not 0
+    x = np.array([-40.0, -1e-10, 1e-10, 40.0])
+    for name, kwargs in [
+        ("softplus", {}),
+        ("logsigmoid", {}),
+        ("elu", {}),
+        ("mish", {}),
+        ("selu", {}),
+        ("celu", {"alpha": 2.0}),
+    ]:
+        ours = getattr(F, name)(vt.tensor(x), **kwargs).array
+        theirs = getattr(TF, name)(torch.tensor(x), **kwargs).numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0, err_msg=name)

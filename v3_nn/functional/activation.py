@@ -162,7 +162,7 @@ def _elu(x: Tensor, alpha: float, scale: float, input_scale: float) -> Tensor:
     At x = 0 the negative branch is taken, so the gradient there is alpha scale input_scale."""
     positive = x > 0
     negative_part = vt.where(positive, 0.0, x)  # e^x is never evaluated where x > 0
-    negative = (alpha * scale) * ((negative_part * input_scale).exp() - 1)
+    negative = (alpha * scale) * (negative_part * input_scale).expm1()
     return vt.where(positive, x * scale, negative)
 
 
@@ -221,13 +221,13 @@ def _softplus_stable(x: Tensor) -> Tensor:
     """log(1 + e^x) = max(x, 0) + log(1 + e^-|x|), never overflowing; derivative sigmoid(x)
     everywhere, 1/2 at 0 (the branches are chosen so that their slopes add up there)."""
     positive = x > 0
-    return vt.where(positive, x, 0.0) + (1 + vt.where(positive, -x, x).exp()).log()
+    return vt.where(positive, x, 0.0) + vt.where(positive, -x, x).exp().log1p()
 
 
 def logsigmoid(input: Tensor) -> Tensor:
     """log sigmoid(x) = min(x, 0) - log(1 + e^-|x|) (torch's formula); gradient 1/2 at 0."""
     negative = input < 0
-    return vt.where(negative, input, 0.0) - (1 + vt.where(negative, input, -input).exp()).log()
+    return vt.where(negative, input, 0.0) - vt.where(negative, input, -input).exp().log1p()
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -235,7 +235,7 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     scaled = input * beta
     linear = scaled > threshold
     safe = vt.where(linear, 0.0, scaled)  # e^(beta x) only where it is used
-    return vt.where(linear, input, (1 + safe.exp()).log() / beta)
+    return vt.where(linear, input, safe.exp().log1p() / beta)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
