@@ -46,7 +46,7 @@ def torch_twin(ours: nn.Module) -> torch.nn.Module:
         torch.nn.Flatten(),
         torch.nn.Linear(1568, 10),
     )
-    model.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    model.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     return model
 
 

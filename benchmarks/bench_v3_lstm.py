@@ -71,7 +71,9 @@ def main() -> None:
 
     ours = Ours()
     theirs = Theirs()
-    theirs.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict(
+        {k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()}
+    )
     our_opt = Adam(ours.parameters(), lr=1e-3)
     their_opt = torch.optim.Adam(theirs.parameters(), lr=1e-3)
     our_x, our_y = vt.tensor(x), vt.tensor(y)

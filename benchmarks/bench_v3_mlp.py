@@ -40,7 +40,7 @@ def torch_twin(ours) -> torch.nn.Module:
         torch.nn.ReLU(),
         torch.nn.Linear(128, 10),
     )
-    model.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    model.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     return model
 
 

@@ -13,7 +13,9 @@ TOL = dict(rtol=1e-10, atol=1e-10)
 
 
 def to_torch(model: nn.Module, twin: torch.nn.Module) -> torch.nn.Module:
-    twin.double().load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
+    twin.double().load_state_dict(
+        {k: torch.from_numpy(v.numpy()) for k, v in model.state_dict().items()}
+    )
     return twin
 
 
@@ -323,7 +325,7 @@ def test_encoder_layer_matches_torch_in_eval_mode(norm_first, activation, batch_
     # LayerNorm's affine parameters start at 1 and 0: perturb them so they are really tested
     state = {k: v + 0.1 * rng.standard_normal(v.shape) for k, v in model.state_dict().items()}
     model.load_state_dict(state)
-    twin.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+    twin.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in state.items()})
 
     src, t_src = pair(rng.standard_normal((3, 5, 8)))
     kwargs, t_kwargs = {}, {}

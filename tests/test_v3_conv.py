@@ -19,7 +19,7 @@ def assert_twin_matches(ours: nn.Module, theirs: torch.nn.Module, x: np.ndarray)
     """Copy our weights into the torch twin, run both in float64, compare y, dx and dparams."""
     ours.double()
     theirs.double()
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     x_ours, x_torch = vt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     y_ours, y_torch = ours(x_ours), theirs(x_torch)
     np.testing.assert_allclose(y_ours.array, y_torch.detach().numpy(), **TOL)

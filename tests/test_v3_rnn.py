@@ -28,7 +28,9 @@ def twins(kind, *args, **kwargs):
     vt.manual_seed(0)
     ours = ours_cls(*args, **kwargs).double()
     theirs = theirs_cls(*args, **kwargs).double()
-    theirs.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict(
+        {k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()}
+    )
     return ours, theirs
 
 
@@ -156,7 +158,7 @@ def test_state_dict_keys_shapes_and_default_init_match_torch():
     assert all(ours_sd[k].shape == tuple(theirs_sd[k].shape) for k in ours_sd)
     assert all(v.dtype == np.float32 for v in ours_sd.values())
     bound = 1 / np.sqrt(64)
-    values = np.concatenate([v.ravel() for v in ours_sd.values()])
+    values = np.concatenate([v.numpy().ravel() for v in ours_sd.values()])
     assert np.abs(values).max() <= bound
     assert abs(values.std() - bound / np.sqrt(3)) < 0.02 * bound  # U(-b, b) has std b/sqrt(3)
     assert abs(values.mean()) < 0.02 * bound
@@ -165,7 +167,7 @@ def test_state_dict_keys_shapes_and_default_init_match_torch():
 
 def test_flatten_parameters_is_accepted_and_changes_nothing():
     lstm = v3_nn.LSTM(2, 3)
-    before = lstm.state_dict()
+    before = {k: v.clone() for k, v in lstm.state_dict().items()}  # a snapshot, not views
     lstm.flatten_parameters()  # torch code calls it before every forward under DataParallel
     after = lstm.state_dict()
     assert all(np.array_equal(before[k], after[k]) for k in before)
@@ -302,8 +304,13 @@ def test_layer_errors_match_torch():
         v3_nn.GRU(3, 4, dropout=0.5)
     with pytest.raises(ValueError, match="hidden_size must be greater than zero"):
         v3_nn.GRU(3, 0)
-    with pytest.raises(NotImplementedError, match="proj_size"):
-        v3_nn.LSTM(3, 4, proj_size=2)
+    for lib in (v3_nn, torch.nn):
+        with pytest.raises(ValueError, match="proj_size has to be smaller than hidden_size"):
+            lib.LSTM(3, 4, proj_size=4)
+        with pytest.raises(ValueError, match="proj_size should be a positive integer or zero"):
+            lib.LSTM(3, 4, proj_size=-1)
+        with pytest.raises(ValueError, match="only supported for LSTM"):
+            lib.GRU(3, 4, proj_size=2)
 
 
 def test_cell_errors():

@@ -6,12 +6,17 @@ Port a PyTorch model by changing imports; weights move both ways through state_d
 # ruff: noqa: F401, I001  (re-exports; each author appends a line, so no sorting)
 
 from . import data, functional, init, layers, optim
+from . import utils  # torch code writes nn.utils.clip_grad_norm_, nn.utils.rnn
 from .checkpoint import load, save
 from .module import Module, Parameter
 
 # Layers: each `from .layers.<file> import ...` line below is added by the layer's author.
 from .layers.activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .layers.activation import CELU, ELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh
+from .layers.activation import LogSigmoid, Mish, PReLU, ReLU6, RReLU, SiLU, Softmax2d, Softmin
+from .layers.activation import Softplus, Softshrink, Softsign, Tanhshrink, Threshold
 from .layers.containers import ModuleList, Sequential
+from .layers.containers import ModuleDict, ParameterDict, ParameterList
 from .layers.dropout import Dropout
 from .layers.embedding import Embedding
 from .layers.flatten import Flatten
@@ -78,3 +83,7 @@ from .layers.upsampling import (
     UpsamplingBilinear2d,
     UpsamplingNearest2d,
 )
+from .layers.embedding import EmbeddingBag
+from .layers.flatten import Unflatten
+from .layers.linear import Bilinear
+from .layers.transformer import Transformer, TransformerDecoder, TransformerDecoderLayer

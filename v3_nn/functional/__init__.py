@@ -54,3 +54,38 @@ from .upsampling import (
     upsample_bilinear,
     upsample_nearest,
 )
+
+# isort: split
+# activations (Module API / activations / utils part)
+from .activation import (
+    celu,
+    celu_,
+    elu,
+    elu_,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    hardtanh_,
+    leaky_relu_,
+    logsigmoid,
+    mish,
+    prelu,
+    relu6,
+    relu_,
+    rrelu,
+    rrelu_,
+    selu,
+    selu_,
+    silu,
+    softmin,
+    softplus,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold,
+    threshold_,
+)
+from .linear import bilinear
+from .sparse import embedding_bag

@@ -96,6 +96,23 @@ def reference_layer(
     return vt.stack(outputs), state
 
 
+def lstm_projected_layer(
+    x: Tensor, state: tuple[Tensor, Tensor], weights: Weights, reverse: bool = False
+) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+    """An LSTM with projections (torch's proj_size) over x (T, B, I): each step is lstm_cell
+    and then h_t = h_t W_hr^T, so h (and the output) has proj_size features, c hidden_size.
+    weights: (w_ih, w_hh, [b_ih, b_hh,] w_hr)."""
+    *cell_weights, w_hr = weights
+    h, c = state
+    steps = range(x.shape[0])
+    outputs = [None] * len(steps)
+    for t in reversed(steps) if reverse else steps:
+        h, c = lstm_cell(x[t], (h, c), *cell_weights)
+        h = h @ w_hr.T
+        outputs[t] = h
+    return vt.stack(outputs), (h, c)
+
+
 # ------------------------------------------------------------------ fused layers
 
 

@@ -23,6 +23,13 @@ def _previous(first: np.ndarray, states: np.ndarray) -> np.ndarray:
     return np.concatenate([first[None], states[:-1]])
 
 
+def _second(db):
+    """b_hh's gradient equals b_ih's; it is returned as its own array, because two leaves
+    handed one array would both adopt it as .grad (and a later accumulation into one would
+    change the other)."""
+    return None if db is None else db.copy()
+
+
 def _weight_gradients(dpre_x, x, dpre_h, h_prev):
     """dW_ih and dW_hh of pre = x_t W_ih^T + h_{t-1} W_hh^T, summed over all steps."""
     dw_ih = dpre_x.reshape(-1, dpre_x.shape[-1]).T @ x.reshape(-1, x.shape[-1])
@@ -63,7 +70,7 @@ def rnn_backward(cache, dhs, dh_n):
         dh = dpre[t] @ w_hh
     dw_ih, dw_hh = _weight_gradients(dpre, x, dpre, _previous(h0, hs))
     db = dpre.sum((0, 1)) if has_bias else None
-    return dpre @ w_ih, dh, dw_ih, dw_hh, db, db
+    return dpre @ w_ih, dh, dw_ih, dw_hh, db, _second(db)
 
 
 # ------------------------------------------------------------------ LSTM
@@ -127,7 +134,7 @@ def lstm_backward(cache, dhs, dh_n, dc_n):
         dh = dpre[t] @ w_hh
     dw_ih, dw_hh = _weight_gradients(dpre, x, dpre, _previous(h0, hs))
     db = dpre.sum((0, 1)) if has_bias else None
-    return dpre @ w_ih, dh, dc, dw_ih, dw_hh, db, db
+    return dpre @ w_ih, dh, dc, dw_ih, dw_hh, db, _second(db)
 
 
 # ------------------------------------------------------------------ GRU

@@ -69,3 +69,34 @@ from .upsampling import (
     UpsamplingBilinear2d,
     UpsamplingNearest2d,
 )
+
+# isort: split
+# activations and containers (Module API / activations / utils part)
+from .activation import (
+    CELU,
+    ELU,
+    GLU,
+    SELU,
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LogSigmoid,
+    Mish,
+    PReLU,
+    ReLU6,
+    RReLU,
+    SiLU,
+    Softmax2d,
+    Softmin,
+    Softplus,
+    Softshrink,
+    Softsign,
+    Tanhshrink,
+    Threshold,
+)
+from .containers import ModuleDict, ParameterDict, ParameterList
+from .embedding import EmbeddingBag
+from .flatten import Unflatten
+from .linear import Bilinear
+from .transformer import Transformer, TransformerDecoder, TransformerDecoderLayer

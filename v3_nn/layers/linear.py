@@ -1,4 +1,4 @@
-"""Linear and Identity, as torch.nn."""
+"""Linear, Bilinear and Identity, as torch.nn."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import numpy as np
 
 import v2_tensor as vt
 from v2_tensor import Tensor
+from v2_tensor.device import as_device
 
 from .. import init
-from ..functional.linear import linear
+from ..functional.linear import bilinear, linear
 from ..module import Module, Parameter
 
 
@@ -56,4 +57,46 @@ class Linear(Module):
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, "
             f"bias={self.bias is not None}"
+        )
+
+
+class Bilinear(Module):
+    """y = x1^T A x2 + b with A of shape (out_features, in1_features, in2_features);
+    A and b start from U(-1/sqrt(in1_features), 1/sqrt(in1_features)), as torch."""
+
+    def __init__(
+        self,
+        in1_features: int,
+        in2_features: int,
+        out_features: int,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        as_device(device)
+        super().__init__()
+        dtype = np.dtype(dtype or vt.float32)
+        self.in1_features = in1_features
+        self.in2_features = in2_features
+        self.out_features = out_features
+        self.weight = Parameter(np.empty((out_features, in1_features, in2_features), dtype))
+        if bias:
+            self.bias = Parameter(np.empty(out_features, dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
         )

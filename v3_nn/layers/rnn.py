@@ -4,7 +4,11 @@ Same constructor arguments, parameter names (weight_ih_l{k}, weight_hh_l{k},
 bias_ih_l{k}, bias_hh_l{k}, with a _reverse suffix for the backward direction),
 gate order (LSTM i, f, g, o; GRU r, z, n), default initialisation
 U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) and return values as torch's.
-Each layer and direction runs as one fused op (functional.rnn.fused_layer).
+Each layer and direction runs as one fused op (functional.rnn.fused_layer); an LSTM with
+proj_size (h_t = W_hr (o_t * tanh c_t), torch's weight_hr_l{k}) runs the reference loop.
+A PackedSequence input runs each sequence over its own length only: the steps are cut into
+runs of constant batch size (the sequences are sorted longest first), each run is one fused
+op, and the state of a sequence that ends is set aside (forward) or joins in (reverse).
 """
 
 from __future__ import annotations
@@ -16,11 +20,21 @@ import numpy as np
 
 import v2_tensor as vt
 from v2_tensor import Tensor
+from v2_tensor.device import as_device
 
 from .. import init
 from ..functional.dropout import dropout as dropout_between_layers
-from ..functional.rnn import GATES, fused_layer, gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell
+from ..functional.rnn import (
+    GATES,
+    fused_layer,
+    gru_cell,
+    lstm_cell,
+    lstm_projected_layer,
+    rnn_relu_cell,
+    rnn_tanh_cell,
+)
 from ..module import Module, Parameter
+from ..utils.rnn import PackedSequence
 
 
 def _reset_uniform(module: Module) -> None:
@@ -55,6 +69,19 @@ def _as_pair(name: str, hx) -> tuple[Tensor, Tensor] | None:
     return tuple(hx)
 
 
+def _segments(batch_sizes: list[int]) -> list[tuple[int, int, int]]:
+    """(first data row, steps, batch size) of each run of steps with one batch size."""
+    runs, offset, t = [], 0, 0
+    while t < len(batch_sizes):
+        end = t
+        while end < len(batch_sizes) and batch_sizes[end] == batch_sizes[t]:
+            end += 1
+        runs.append((offset, end - t, batch_sizes[t]))
+        offset += (end - t) * batch_sizes[t]
+        t = end
+    return runs
+
+
 class RNNBase(Module):
     """The stack of layers and directions shared by RNN, LSTM and GRU."""
 
@@ -68,8 +95,11 @@ class RNNBase(Module):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        proj_size: int = 0,
+        device=None,
         dtype=None,
     ) -> None:
+        as_device(device)
         super().__init__()
         for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
             if not isinstance(value, int) or isinstance(value, bool):
@@ -82,6 +112,14 @@ class RNNBase(Module):
             raise ValueError(f"dropout should be a number in range [0, 1], got {dropout!r}")
         if not 0 <= dropout <= 1:
             raise ValueError(f"dropout should be a number in range [0, 1], got {dropout}")
+        if not isinstance(proj_size, int) or isinstance(proj_size, bool) or proj_size < 0:
+            raise ValueError(
+                "proj_size should be a positive integer or zero to disable projections"
+            )
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
+        if proj_size and mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         if dropout > 0 and num_layers == 1:
             warnings.warn(
                 "dropout acts between recurrent layers, so non-zero dropout expects "
@@ -96,21 +134,25 @@ class RNNBase(Module):
         self.batch_first = batch_first
         self.dropout = float(dropout)
         self.bidirectional = bidirectional
+        self.proj_size = proj_size
         dtype = vt.float32 if dtype is None else dtype
         gate_size = GATES[mode] * hidden_size
         directions = 2 if bidirectional else 1
+        real_hidden = proj_size or hidden_size  # the size of h (and of each output)
         self._flat_weights_names = []
         for layer in range(num_layers):
             for direction in range(directions):
                 suffix = f"_l{layer}" + ("_reverse" if direction else "")
-                layer_input = input_size if layer == 0 else hidden_size * directions
+                layer_input = input_size if layer == 0 else real_hidden * directions
                 shapes = {
                     "weight_ih": (gate_size, layer_input),
-                    "weight_hh": (gate_size, hidden_size),
-                    "bias_ih": (gate_size,),
-                    "bias_hh": (gate_size,),
+                    "weight_hh": (gate_size, real_hidden),
                 }
-                for name, shape in list(shapes.items())[: 4 if bias else 2]:
+                if bias:
+                    shapes.update(bias_ih=(gate_size,), bias_hh=(gate_size,))
+                if proj_size:
+                    shapes["weight_hr"] = (proj_size, hidden_size)
+                for name, shape in shapes.items():
                     setattr(self, name + suffix, Parameter(np.empty(shape, dtype=dtype)))
                     self._flat_weights_names.append(name + suffix)
         self.reset_parameters()
@@ -124,7 +166,7 @@ class RNNBase(Module):
     @property
     def all_weights(self) -> list[list[Parameter]]:
         """The parameters of each layer and direction, as torch's all_weights."""
-        per_layer = 4 if self.bias else 2
+        per_layer = (4 if self.bias else 2) + (1 if self.proj_size else 0)
         flat = [getattr(self, name) for name in self._flat_weights_names]
         return [flat[k : k + per_layer] for k in range(0, len(flat), per_layer)]
 
@@ -133,6 +175,8 @@ class RNNBase(Module):
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if self.bias is not True:
@@ -173,18 +217,21 @@ class RNNBase(Module):
             )
 
     def _initial_state(self, hx: tuple[Tensor, ...] | None, batch: int, like: Tensor):
-        expected = (self.num_layers * self.num_directions, batch, self.hidden_size)
+        stacked = self.num_layers * self.num_directions
+        sizes = [self.proj_size or self.hidden_size] + [self.hidden_size] * (self.mode == "LSTM")
+        expected = [(stacked, batch, size) for size in sizes]  # h (proj_size wide), and c
         if hx is None:
-            zeros = _zeros(expected, like)
-            return (zeros, zeros) if self.mode == "LSTM" else (zeros,)
-        for k, h in enumerate(hx):
-            if tuple(h.shape) != expected:
+            return tuple(_zeros(shape, like) for shape in expected)
+        for k, (h, shape) in enumerate(zip(hx, expected, strict=True)):
+            if tuple(h.shape) != shape:
                 which = f"hidden[{k}]" if self.mode == "LSTM" else "hidden"
-                raise RuntimeError(f"Expected {which} size {expected}, got {list(h.shape)}")
+                raise RuntimeError(f"Expected {which} size {shape}, got {list(h.shape)}")
         return hx
 
-    def _run(self, input: Tensor, hx: tuple[Tensor, ...] | None):
+    def _run(self, input: Tensor | PackedSequence, hx: tuple[Tensor, ...] | None):
         """Check, reshape to (T, B, I), run the stack, and shape the results as torch does."""
+        if isinstance(input, PackedSequence):
+            return self._run_packed(input, hx)
         self._check_input(input, hx)
         batched = input.ndim == 3
         if not batched:
@@ -201,8 +248,18 @@ class RNNBase(Module):
             finals = tuple(f.squeeze(1) for f in finals)
         return output, finals
 
-    def _run_layers(self, input: Tensor, states: tuple[Tensor, ...]):
-        """Each layer reads the (concatenated) outputs of the one below it."""
+    def _layer(self, x: Tensor, state: tuple[Tensor, ...], weights, reverse: bool):
+        """One layer in one direction over x (T, B, I): (outputs, (h_n,) or (h_n, c_n))."""
+        if self.proj_size:
+            return lstm_projected_layer(x, state, weights, reverse)
+        if self.mode == "LSTM":
+            return fused_layer("LSTM", x, state, weights, reverse=reverse)
+        output, h_n = fused_layer(self.mode, x, state[0], weights, reverse=reverse)
+        return output, (h_n,)
+
+    def _run_layers(self, input: Tensor, states: tuple[Tensor, ...], segments=None):
+        """Each layer reads the (concatenated) outputs of the one below it. With `segments`
+        the input is a PackedSequence's data, run by _packed_direction."""
         weights = self.all_weights
         finals = []
         for layer in range(self.num_layers):
@@ -210,19 +267,88 @@ class RNNBase(Module):
             for direction in range(self.num_directions):
                 k = layer * self.num_directions + direction
                 state = tuple(s[k] for s in states)
-                output, final = fused_layer(
-                    self.mode,
-                    input,
-                    state if self.mode == "LSTM" else state[0],
-                    weights[k],
-                    reverse=direction == 1,
-                )
+                reverse = direction == 1
+                if segments is None:
+                    output, final = self._layer(input, state, weights[k], reverse)
+                else:
+                    output, final = self._packed_direction(
+                        input, state, weights[k], segments, reverse
+                    )
                 outputs.append(output)
-                finals.append(final if self.mode == "LSTM" else (final,))
-            input = outputs[0] if len(outputs) == 1 else vt.cat(outputs, dim=2)
+                finals.append(final)
+            input = outputs[0] if len(outputs) == 1 else vt.cat(outputs, dim=-1)
             if layer < self.num_layers - 1:
                 input = dropout_between_layers(input, self.dropout, self.training)
         return input, tuple(vt.stack(list(parts)) for parts in zip(*finals, strict=True))
+
+    # ---- packed sequences ---------------------------------------------------------------
+
+    def _run_packed(self, packed: PackedSequence, hx: tuple[Tensor, ...] | None):
+        data, batch_sizes, sorted_indices, unsorted_indices = packed
+        name = type(self).__name__
+        if not isinstance(data, Tensor) or data.ndim != 2:
+            raise RuntimeError(
+                f"{name}: a PackedSequence's data must be 2-D (steps, features), got shape "
+                f"{tuple(getattr(data, 'shape', ()))}"
+            )
+        _check_state(name, data, hx)
+        if data.shape[-1] != self.input_size:
+            raise RuntimeError(
+                f"input.size(-1) must be equal to input_size. "
+                f"Expected {self.input_size}, got {data.shape[-1]}"
+            )
+        weight = getattr(self, self._flat_weights_names[0])
+        if data.dtype != weight.dtype:
+            raise ValueError(
+                f"{name} input dtype ({data.dtype}) does not match weight dtype ({weight.dtype})"
+            )
+        sizes = [int(n) for n in batch_sizes.array]
+        if hx is not None:
+            if any(h.ndim != 3 for h in hx):
+                raise RuntimeError(f"{name}: for a PackedSequence, hx should be 3-D")
+            if sorted_indices is not None:  # hx is in the caller's order, the data sorted
+                hx = tuple(h[:, sorted_indices.array] for h in hx)
+        states = self._initial_state(hx, sizes[0], data)
+        output, finals = self._run_layers(data, states, _segments(sizes))
+        if unsorted_indices is not None:
+            finals = tuple(f[:, unsorted_indices.array] for f in finals)
+        return PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices), finals
+
+    def _packed_direction(
+        self, data: Tensor, state: tuple[Tensor, ...], weights, segments, reverse: bool
+    ):
+        """One direction over packed rows: each run of steps with the same batch size b is
+        one layer call on its (steps, b, I) block. Forward, the rows of sequences that have
+        ended are set aside as their final state; reverse, the runs go last to first and a
+        sequence's initial state joins when its last step comes."""
+        outputs: list[Tensor | None] = [None] * len(segments)
+        initial = state
+        if not reverse:
+            ended = []
+            for i, (offset, steps, batch) in enumerate(segments):
+                if state[0].shape[0] > batch:
+                    ended.append(tuple(s[batch:] for s in state))
+                    state = tuple(s[:batch] for s in state)
+                x = data[offset : offset + steps * batch].reshape(steps, batch, data.shape[-1])
+                output, state = self._layer(x, state, weights, False)
+                outputs[i] = output.reshape(steps * batch, output.shape[-1])
+            ended.append(state)
+            final = tuple(vt.cat([part[j] for part in reversed(ended)]) for j in range(len(state)))
+            return vt.cat(outputs), final
+        state = None
+        for i in reversed(range(len(segments))):
+            offset, steps, batch = segments[i]
+            if state is None:
+                state = tuple(s[:batch] for s in initial)
+            elif state[0].shape[0] < batch:
+                have = state[0].shape[0]
+                state = tuple(
+                    vt.cat([s, s0[have:batch]]) for s, s0 in zip(state, initial, strict=True)
+                )
+            x = data[offset : offset + steps * batch].reshape(steps, batch, data.shape[-1])
+            output, state = self._layer(x, state, weights, True)
+            outputs[i] = output.reshape(steps * batch, output.shape[-1])
+        return vt.cat(outputs), state
 
 
 class RNN(RNNBase):
@@ -238,6 +364,8 @@ class RNN(RNNBase):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        proj_size: int = 0,
+        device=None,
         dtype=None,
     ) -> None:
         if nonlinearity not in ("tanh", "relu"):
@@ -255,7 +383,9 @@ class RNN(RNNBase):
             batch_first,
             dropout,
             bidirectional,
-            dtype,
+            proj_size=proj_size,
+            device=device,
+            dtype=dtype,
         )
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
@@ -265,7 +395,8 @@ class RNN(RNNBase):
 
 
 class LSTM(RNNBase):
-    """Long short-term memory: returns (output, (h_n, c_n)) as torch.nn.LSTM."""
+    """Long short-term memory: returns (output, (h_n, c_n)) as torch.nn.LSTM; with proj_size
+    P > 0, h_t = W_hr (o_t * tanh c_t) has P features (weight_hr_l{k} of shape (P, H))."""
 
     def __init__(
         self,
@@ -277,10 +408,9 @@ class LSTM(RNNBase):
         dropout: float = 0.0,
         bidirectional: bool = False,
         proj_size: int = 0,
+        device=None,
         dtype=None,
     ) -> None:
-        if proj_size != 0:
-            raise NotImplementedError(f"LSTM: proj_size={proj_size} is not supported by v3_nn")
         super().__init__(
             "LSTM",
             input_size,
@@ -290,7 +420,9 @@ class LSTM(RNNBase):
             batch_first,
             dropout,
             bidirectional,
-            dtype,
+            proj_size=proj_size,
+            device=device,
+            dtype=dtype,
         )
 
     def forward(
@@ -312,6 +444,8 @@ class GRU(RNNBase):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        proj_size: int = 0,
+        device=None,
         dtype=None,
     ) -> None:
         super().__init__(
@@ -323,7 +457,9 @@ class GRU(RNNBase):
             batch_first,
             dropout,
             bidirectional,
-            dtype,
+            proj_size=proj_size,
+            device=device,
+            dtype=dtype,
         )
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
