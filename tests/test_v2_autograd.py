@@ -426,3 +426,31 @@ def test_random_graphs_match_torch(steps):
         return sum((node * (k + 1)).sum() for k, node in enumerate(nodes[2:]))
 
     check(build, a, b, atol=1e-9)
+
+
+def test_a_gradient_returned_twice_is_never_shared_by_two_leaves():
+    """A backward that hands the same array to two inputs: each leaf gets its own .grad, so
+    accumulating into one never changes the other."""
+
+    class Twice(vt.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, grad):
+            shared = np.array(grad.array)  # new memory, returned for both inputs
+            return shared, shared
+
+    a, b = leaf(3), leaf(3)
+    Twice.apply(a, b).sum().backward()
+    assert a.grad.array is not b.grad.array
+    b.grad.array[0] = 99.0
+    (Twice.apply(a, b) * 2).sum().backward()
+    np.testing.assert_array_equal(b.grad.array, [101.0, 3.0, 3.0])
+    np.testing.assert_array_equal(a.grad.array, [3.0, 3.0, 3.0])
+    # one input through another node first: its leaf still gets memory of its own
+    c, d = leaf(3), leaf(3)
+    Twice.apply(c * 1.0, d).sum().backward()
+    d.grad.array[0] = 99.0
+    np.testing.assert_array_equal(c.grad.array, [1.0, 1.0, 1.0])

@@ -152,7 +152,8 @@ class _Pass:
             owned = False  # only a leaf's gradient is worth proving owned (to adopt it)
             if type(target) is not Context and not grad._requires_grad:
                 if visible is None:
-                    visible, returned = _visible_memory(node, slots), _returned(in_grads)
+                    visible = _visible_memory(node, slots)
+                    returned = _returned(result if type(result) is tuple else (result,))
                 root = _root(grad.array)
                 owned = visible.get(root, True) and returned.get(root, 0) <= 1
             in_grads[position] = [grad, owned]
@@ -268,8 +269,9 @@ def _returned(grads: list) -> dict[int, int]:
     """How many of a backward's results share each piece of memory."""
     counts: dict[int, int] = {}
     for grad in grads:
-        if isinstance(grad, Tensor):
-            root = _root(grad.array)
+        array = grad.array if isinstance(grad, Tensor) else grad
+        if isinstance(array, np.ndarray):
+            root = _root(array)
             counts[root] = counts.get(root, 0) + 1
     return counts
 
