@@ -130,6 +130,25 @@ def _refuse_integers(op: str, *tensors: Tensor) -> None:
         raise NotImplementedError(f"{op}: not implemented for integer tensors ({dtypes})")
 
 
+def _broadcastable(op: str, **tensors: Tensor) -> None:
+    """A RuntimeError naming the loss (not the op inside it) when the shapes do not broadcast."""
+    shapes = {name: _shape(t) for name, t in tensors.items() if isinstance(t, Tensor)}
+    try:
+        np.broadcast_shapes(*shapes.values())
+    except ValueError:
+        listed = ", ".join(f"{name} {shape}" for name, shape in shapes.items())
+        raise RuntimeError(f"{op}: the shapes do not broadcast: {listed}") from None
+
+
+def _refuse_bool(op: str, *tensors: Tensor) -> None:
+    """torch refuses to subtract or negate a bool tensor, which composed losses do."""
+    if any(t.dtype == np.bool_ for t in tensors):
+        raise NotImplementedError(
+            f"{op}: subtraction with a bool tensor is not supported (as in torch); convert it "
+            "with .float()"
+        )
+
+
 def _same_size_weight(op: str, weight: Any, input: Tensor) -> Tensor:
     weight = _as_weight(weight, input.dtype)
     if _shape(weight) != _shape(input):
@@ -251,6 +270,7 @@ def l1_loss(
     op = "l1_loss"
     target = _pointwise_target(op, input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    _refuse_bool(op, input, target)
     losses = (input - target).abs()
     if weight is not None:
         return _weighted_regression(op, losses, weight, input, reduction, "weights")
@@ -304,7 +324,9 @@ def huber_loss(
     if delta <= 0:
         raise RuntimeError(f"{op}: delta must be positive, got {delta}")
     _refuse_integers(op, input, target)
-    losses = _huber(input - target, delta)
+    if not _floating(input):  # torch's kernel writes the input's dtype
+        raise RuntimeError(f"{op}: the input must be floating point, got {input.dtype}")
+    losses = _huber(input - target.to(input.dtype), delta)
     if weight is not None:
         return _weighted_regression(op, losses, weight, input, reduction, "numel")
     return _reduce(op, losses, _check_reduction(op, reduction))
@@ -340,6 +362,7 @@ def kl_div(
             )
         enum = "sum" if reduction == "batchmean" else _check_reduction(op, reduction)
     target = _as_tensor(target)
+    _broadcastable(op, input=input, target=target)
     if not (_floating(input) and _floating(target)):
         raise RuntimeError(
             f"{op}: integral inputs not supported (input {input.dtype}, target {target.dtype})"
@@ -371,9 +394,10 @@ def poisson_nll_loss(
     if reduction not in REDUCTIONS:
         raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     target = _as_tensor(target)
+    _broadcastable(op, input=input, target=target)
     losses = input.exp() - target * input if log_input else input - target * (input + eps).log()
     if full:
-        stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+        stirling = _xlogy(target, target) - target + 0.5 * (2 * math.pi * target).log()
         losses = losses + stirling.masked_fill(target <= 1, 0)
     return _reduce(op, losses, reduction)
 
@@ -423,6 +447,8 @@ def gaussian_nll_loss(
     with vt.no_grad():
         var.clamp_(min=eps)
     target = _as_tensor(target)
+    _broadcastable(op, input=input, target=target, var=var)
+    _refuse_bool(op, input, target)
     losses = 0.5 * (var.log() + (input - target) ** 2 / var)
     if full:
         losses = losses + 0.5 * math.log(2 * math.pi)
@@ -647,14 +673,17 @@ class _SoftmaxCrossEntropyGrad(Function):
         q = Tensor(ctx.q)
         q_total = Tensor(ctx.q.sum(axis=dim, keepdims=True))
         probs = logits.softmax(dim=dim)
-        if ctx.ignored is not None:
-            upstream = vt.where(Tensor(np.expand_dims(ctx.ignored, dim)), 0.0, upstream)
         needs_grad, needs_logits = ctx.needs_input_grad[:2]
         d_grad = (upstream * (q_total * probs - q)).sum(dim=dim) if needs_grad else None
         d_logits = None
         if needs_logits:
             centred = upstream - (probs * upstream).sum(dim=dim, keepdim=True)
             d_logits = grad.unsqueeze(dim) * q_total * probs * centred
+        if ctx.ignored is not None:  # selected: an ignored sample's inf * 0 stays out
+            ignored = Tensor(ctx.ignored)
+            d_grad = None if d_grad is None else vt.where(ignored, 0.0, d_grad)
+            if d_logits is not None:
+                d_logits = vt.where(ignored.unsqueeze(dim), 0.0, d_logits)
         return d_grad, d_logits, None, None, None, None
 
 
@@ -684,12 +713,12 @@ def cross_entropy(
     """
     op = "cross_entropy"
     reduction = _check_reduction(op, _legacy_reduction(size_average, reduce, reduction))
-    _refuse_integer_input(op, input)
     target_shape = _shape(target) if isinstance(target, Tensor) else np.shape(target)
     if target_shape == _shape(input):
         return _probability_cross_entropy(
             op, input, target, weight, ignore_index, reduction, label_smoothing
         )
+    _refuse_integer_input(op, input)
     if input.ndim == 0:
         raise IndexError(f"{op}: the input needs a class dim, got a 0-d tensor")
     if label_smoothing > 0:
@@ -725,6 +754,7 @@ def _probability_cross_entropy(
         raise RuntimeError(f"{op}: ignore_index is not supported for floating point target")
     if input.ndim == 0:
         raise IndexError(f"{op}: the input needs a class dim, got a 0-d tensor")
+    _refuse_integer_input(op, input)
     dim = _class_dim(input)
     classes = input.shape[dim]
     if weight is not None:
@@ -885,6 +915,7 @@ def binary_cross_entropy(
         raise RuntimeError(
             f"{op}: the target must have the input's dtype {input.dtype}, got {target.dtype}"
         )
+    _refuse_integer_input(op, input)
     x, t = input.array, target.array
     if not ((x >= 0) & (x <= 1)).all():
         raise RuntimeError(f"{op}: all elements of input should be between 0 and 1")
@@ -988,12 +1019,13 @@ def binary_cross_entropy_with_logits(
     op = "binary_cross_entropy_with_logits"
     reduction = _check_reduction(op, _legacy_reduction(size_average, reduce, reduction))
     target = _binary_target(op, input, target)
+    _refuse_integer_input(op, input)
+    _refuse_bool(op, target)
     if not _floating(target):
         raise RuntimeError(
             f"{op}: the target must be floating point (as the input), got {target.dtype}; "
             "convert it with target.float()"
         )
-    _refuse_integer_input(op, input)
     weight = _broadcast_weight(op, "weight", weight, input)
     pos = _broadcast_weight(op, "pos_weight", pos_weight, input)
     pos = None if pos is None else pos.array.astype(np.result_type(input.array, target.array))
@@ -1035,6 +1067,8 @@ def margin_ranking_loss(
             f"{op}: all input tensors should have the same number of dimensions, got input1 "
             f"{_shape(input1)}, input2 {_shape(input2)} and target {_shape(target)}"
         )
+    _broadcastable(op, input1=input1, input2=input2, target=target)
+    _refuse_bool(op, input1, input2, target)
     losses = (-target * (input1 - input2) + float(margin)).clamp(min=0)
     return _reduce(op, losses, reduction)
 
@@ -1052,6 +1086,7 @@ def hinge_embedding_loss(
     op = "hinge_embedding_loss"
     reduction = _check_reduction(op, _legacy_reduction(size_average, reduce, reduction))
     target = _as_tensor(target)
+    _broadcastable(op, input=input, target=target)
     margin_term = vt.where(target != 1, (margin - input).clamp(min=0), 0.0)
     return _reduce(op, margin_term + vt.where(target != -1, input, 0.0), reduction)
 
@@ -1068,6 +1103,7 @@ def soft_margin_loss(
     reduction = _check_reduction(op, _legacy_reduction(size_average, reduce, reduction))
     _refuse_grad(op, "target", target)
     target = _as_tensor(target)
+    _broadcastable(op, input=input, target=target)
     if not _floating(input):
         raise RuntimeError(f"{op}: the input must be floating point, got {input.dtype}")
     return _reduce(op, _softplus(-target.to(input.dtype) * input), reduction)
@@ -1087,9 +1123,13 @@ def multilabel_soft_margin_loss(
     if input.ndim == 0:
         raise IndexError(f"{op}: the input needs a class dim (its last), got a 0-d tensor")
     target = _as_tensor(target)
+    _refuse_integer_input(op, input)
+    _refuse_bool(op, target)
+    weight = None if weight is None else _as_weight(weight, input.dtype)
+    _broadcastable(op, input=input, target=target, weight=weight)
     losses = -(target * _log_sigmoid(input) + (1 - target) * _log_sigmoid(-input))
     if weight is not None:
-        losses = losses * _as_weight(weight, input.dtype)
+        losses = losses * weight
     losses = losses.sum(dim=input.ndim - 1) / input.shape[-1]
     return _reduce_python(op, losses, reduction)
 
@@ -1116,12 +1156,14 @@ def cosine_embedding_loss(
             f"{op}: a {target.ndim}D target expects {wanted}D input tensors, but found inputs "
             f"with shapes {_shape(input1)} and {_shape(input2)}"
         )
+    _broadcastable(op, input1=input1, input2=input2)
     dim = target.ndim
     eps = 1e-12
     products = (input1 * input2).sum(dim=dim)
     squares1 = (input1 * input1).sum(dim=dim) + eps
     squares2 = (input2 * input2).sum(dim=dim) + eps
     cos = products / (squares1 * squares2).sqrt()
+    _broadcastable(op, target=target, similarities=cos)
     positive = vt.where(target == 1, 1 - cos, 0.0)
     negative = vt.where(target == -1, (cos - margin).clamp(min=0), 0.0)
     return _reduce(op, positive + negative, reduction)
@@ -1264,6 +1306,8 @@ def triplet_margin_loss(
     reduction = _check_reduction(op, _legacy_reduction(size_average, reduce, reduction))
     _check_margin(op, margin)
     _same_ndim(op, anchor, positive, negative)
+    _refuse_bool(op, anchor, positive, negative)
+    _broadcastable(op, anchor=anchor, positive=positive, negative=negative)
     d_positive = pairwise_distance(anchor, positive, p, eps)
     d_negative = pairwise_distance(anchor, negative, p, eps)
     if swap:
