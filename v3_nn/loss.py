@@ -77,7 +77,7 @@ class SmoothL1Loss(_Loss):
 
 class HuberLoss(_Loss):
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
-        if isinstance(delta, bool) or not isinstance(delta, float | int):
+        if not isinstance(delta, float | int):
             raise TypeError(f"HuberLoss: delta must be a float or int, got {type(delta)}")
         super().__init__(reduction=reduction)
         self.delta = delta

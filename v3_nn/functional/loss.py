@@ -557,8 +557,8 @@ class _ClassTargets:
             axis=dim,
         )
         if label_smoothing > 0:
-            spread = np.ones(self.classes, self.dtype) if self.class_weight is None else None
-            spread = self.class_weight if spread is None else spread
+            spread = self.class_weight
+            spread = np.ones(self.classes, self.dtype) if spread is None else spread
             weight_shape = [1] * len(self.shape)
             weight_shape[dim] = self.classes
             kept = np.expand_dims(~self.ignored, dim)
