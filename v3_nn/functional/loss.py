@@ -49,12 +49,12 @@ def _legacy_reduction(size_average: Any, reduce: Any, reduction: str) -> str:
     return result
 
 
-def _check_reduction(op: str, reduction: str, legacy_alias: bool = True) -> str:
-    """The reduction, validated; torch still takes 'elementwise_mean' (warning) for 'mean'
-    wherever it goes through its enum, which `legacy_alias` says."""
+def _check_reduction(op: str, reduction: str) -> str:
+    """The reduction, validated as torch's enum does it: 'elementwise_mean' is still 'mean'
+    (with a warning). The losses torch writes in Python refuse it: _reduce_python."""
     if reduction in REDUCTIONS:
         return reduction
-    if reduction == "elementwise_mean" and legacy_alias:
+    if reduction == "elementwise_mean":
         warnings.warn(
             "reduction='elementwise_mean' is deprecated. Please use reduction='mean' instead.",
             UserWarning,
@@ -97,8 +97,8 @@ def _shape(x: Tensor) -> tuple[int, ...]:
 def _refuse_grad(op: str, name: str, value: Any) -> None:
     if isinstance(value, Tensor) and value.requires_grad and vt.is_grad_enabled():
         raise RuntimeError(
-            f"{op}: is not differentiable with respect to {name}, which requires grad; "
-            f"pass {name}.detach() (torch refuses it too)"
+            f"{op}: not differentiable with respect to {name}, which requires grad; pass "
+            f"{name}.detach() (torch refuses it too)"
         )
 
 
