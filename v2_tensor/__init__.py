@@ -19,7 +19,13 @@ import builtins
 from .tensor import Tensor
 
 # isort: split
-from . import autograd, dtypes, ops, random
+from . import (
+    autograd,
+    dtypes,
+    linalg,  # torch.linalg's namespace (norms; each op group adds its names)
+    ops,
+    random,
+)
 from .device import accelerator, backends, cuda, device
 from .dtypes import (
     bool,

@@ -16,6 +16,7 @@ from ..tensor import Tensor
 from .arithmetic import where
 from .conventions import as_tensor_arg
 from .dims import normalize_dim
+from .joins import Pad
 
 
 class GetItem(Function):
@@ -98,14 +99,21 @@ class ScatterAdd(Function):
     def forward(
         ctx: Context, src: np.ndarray, dim: int, index: np.ndarray, shape: tuple
     ) -> np.ndarray:
-        ctx.dim, ctx.index = dim, index
+        ctx.dim, ctx.index, ctx.src_shape = dim, index, src.shape
         out = np.zeros(shape, dtype=src.dtype)
         np.add.at(out, _positions(dim, index), src[_leading(index.shape)])
         return out
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple:
-        return Gather.apply(grad, ctx.dim, ctx.index), None, None, None
+        return _to_source(Gather.apply(grad, ctx.dim, ctx.index), ctx.src_shape), None, None, None
+
+
+def _to_source(grad: Tensor, shape: tuple) -> Tensor:
+    """The gradient of a scatter's src: src's elements beyond the index's shape got none."""
+    if grad.shape == shape:
+        return grad
+    return Pad.apply(grad, tuple((0, n - m) for n, m in zip(shape, grad.shape, strict=True)), 0.0)
 
 
 class Scatter(Function):
@@ -115,6 +123,7 @@ class Scatter(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, dim: int, index: np.ndarray, src: Any) -> np.ndarray:
         ctx.dim, ctx.index, ctx.shape = dim, index, x.shape
+        ctx.src_shape = np.shape(src)
         out = x.copy()
         values = src[_leading(index.shape)] if isinstance(src, np.ndarray) and src.ndim else src
         out[_positions(dim, index)] = values
@@ -127,7 +136,7 @@ class Scatter(Function):
         if x_needs:  # the overwritten positions get nothing
             grad_x = Scatter.apply(grad, ctx.dim, ctx.index, 0.0)
         if src_needs:
-            grad_src = Gather.apply(grad, ctx.dim, ctx.index)
+            grad_src = _to_source(Gather.apply(grad, ctx.dim, ctx.index), ctx.src_shape)
         return grad_x, None, None, grad_src
 
 

@@ -192,30 +192,6 @@ def _log_sigmoid(x: Tensor) -> Tensor:
     return -_softplus(-x)
 
 
-class _Xlogy(Function):
-    """x log y, and 0 where x == 0 (torch.xlogy). d/dx = xlogy(x != 0, y), d/dy = x / y:
-    its own backward is again xlogy, so it differentiates as often as torch's."""
-
-    @staticmethod
-    def forward(ctx, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x, y)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.where(x == 0, 0.0, x * np.log(y))
-        return np.where(np.isnan(y), np.nan, out).astype(np.result_type(x, y), copy=False)
-
-    @staticmethod
-    def backward(ctx, grad: Tensor) -> tuple:
-        x, y = ctx.saved_tensors
-        needs_x, needs_y = ctx.needs_input_grad
-        grad_x = grad * _Xlogy.apply((x != 0).to(y.dtype), y) if needs_x else None
-        return grad_x, (grad * x / y if needs_y else None)
-
-
-def _xlogy(x: Tensor, y: Tensor) -> Tensor:
-    dtype = vt.dtypes.result_dtype(x, y)
-    return _Xlogy.apply(x.to(dtype), y.to(dtype))
-
-
 # ---- regression ---------------------------------------------------------------------------
 
 
@@ -370,7 +346,7 @@ def kl_div(
     if log_target:
         losses = target.exp() * (target - input)
     else:
-        losses = _xlogy(target, target) - target * input
+        losses = vt.xlogy(target, target) - target * input
     reduced = _reduce(op, losses, enum)
     if reduction == "batchmean" and input.ndim != 0:
         reduced = reduced / input.shape[0]
@@ -397,7 +373,7 @@ def poisson_nll_loss(
     _broadcastable(op, input=input, target=target)
     losses = input.exp() - target * input if log_input else input - target * (input + eps).log()
     if full:
-        stirling = _xlogy(target, target) - target + 0.5 * (2 * math.pi * target).log()
+        stirling = vt.xlogy(target, target) - target + 0.5 * (2 * math.pi * target).log()
         losses = losses + stirling.masked_fill(target <= 1, 0)
     return _reduce(op, losses, reduction)
 
@@ -1283,6 +1259,14 @@ def _same_ndim(op: str, anchor: Tensor, positive: Tensor, negative: Tensor) -> N
         )
 
 
+def _common_dtype(*tensors: Tensor) -> tuple[Tensor, ...]:
+    """The triplet in one dtype: torch's pairwise_distance promotes mixed inputs."""
+    dtype = tensors[0].dtype
+    for t in tensors[1:]:
+        dtype = vt.dtypes.result_dtype(Tensor(np.zeros((1,), dtype)), t)
+    return tuple(t if t.dtype == dtype else t.to(dtype) for t in tensors)
+
+
 def _check_margin(op: str, margin: float) -> None:
     if margin <= 0:
         raise ValueError(f"{op}: margin must be greater than 0, got {margin}")
@@ -1308,6 +1292,7 @@ def triplet_margin_loss(
     _same_ndim(op, anchor, positive, negative)
     _refuse_bool(op, anchor, positive, negative)
     _broadcastable(op, anchor=anchor, positive=positive, negative=negative)
+    anchor, positive, negative = _common_dtype(anchor, positive, negative)
     d_positive = pairwise_distance(anchor, positive, p, eps)
     d_negative = pairwise_distance(anchor, negative, p, eps)
     if swap:
@@ -1331,6 +1316,8 @@ def triplet_margin_with_distance_loss(
         raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     _check_margin(op, margin)
     _same_ndim(op, anchor, positive, negative)
+    if distance_function is None:
+        anchor, positive, negative = _common_dtype(anchor, positive, negative)
     distance = pairwise_distance if distance_function is None else distance_function
     d_positive = distance(anchor, positive)
     d_negative = distance(anchor, negative)
