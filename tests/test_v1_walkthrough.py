@@ -1,5 +1,6 @@
 """v1_scalar.walkthrough: the published figures of the 1-1-1 network, by hand and by engine."""
 
+import json
 import re
 import shutil
 
@@ -25,8 +26,8 @@ def test_published_figures():
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
-def test_script_prints_every_step_and_draws_the_graph(tmp_path, capsys):
-    walkthrough.main(["--graph", str(tmp_path / "walk.svg")])
+def test_script_prints_every_step_and_writes_json_csv_png_and_svg(tmp_path, capsys):
+    walkthrough.main(["--out", str(tmp_path)])
     out = capsys.readouterr().out
     for line in (
         "L  = -(y·log p + (1-y)·log(1-p)) = 0.7603",
@@ -37,16 +38,33 @@ def test_script_prints_every_step_and_draws_the_graph(tmp_path, capsys):
     ):
         assert line in out
     assert "DISAGREE" not in out and out.count("agree") == 4
-    svg = (tmp_path / "walk.svg").read_text()
+    svg = (tmp_path / "walkthrough.svg").read_text()
     assert ">w2<" in svg and ">sigmoid<" in svg
+    from PIL import Image
+
+    with Image.open(tmp_path / "walkthrough.png") as png:
+        width, height = png.size
+    assert height > width and height <= 1100 and width <= 900  # top to bottom, fits a screen
+    saved = json.loads((tmp_path / "walkthrough.json").read_text())
+    assert round(saved["forward"]["L"], 4) == PUBLISHED["L"]
+    assert round(saved["updated"]["w2"], 4) == -0.2414
+    rows = (tmp_path / "walkthrough.csv").read_text().splitlines()
+    assert rows[0] == "gradient,formula,upstream,local_derivative,product" and len(rows) == 8
+    assert rows[2].startswith("dL/dw2,dL/dz2 · h,")
 
 
-def test_bad_graph_path_exits_before_printing(tmp_path, capsys):
-    with pytest.raises(SystemExit):
-        walkthrough.main(["--graph", str(tmp_path / "walk")])
-    captured = capsys.readouterr()
-    assert "--graph: save_graph: path must end in .svg, .png or .pdf" in captured.err
-    assert captured.out == ""
+def test_bad_learning_rates_exit_before_printing(tmp_path, capsys):
+    for bad in ("nan", "0", "-1", "inf"):
+        with pytest.raises(SystemExit) as exit_info:
+            walkthrough.main(["--lr", bad, "--out", str(tmp_path / "o")])
+        captured = capsys.readouterr()
+        assert exit_info.value.code == 2 and captured.out == ""
+        assert f"argument --lr: must be a positive finite number, got '{bad}'" in captured.err
+    with pytest.raises(SystemExit) as exit_info:  # a step so large that p is exactly 0 or 1
+        walkthrough.main(["--lr", "1e300", "--out", str(tmp_path / "o")])
+    assert exit_info.value.code == 1
+    assert "the loss after the step is inf" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
 
 
 def test_printed_chain_rule_products_multiply_out():

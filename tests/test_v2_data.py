@@ -86,30 +86,32 @@ def test_missing_column_names_file_and_column(tmp_path):
 @pytest.mark.parametrize(
     "row, column, value, message",
     [
-        (1, 1, "thirty", r"row 2, column 'Age': 'thirty' is not a finite number"),
-        (2, 7, "", r"row 3, column 'Income \(USD\)': '' is not a finite number"),
-        (0, 3, "inf", r"row 1, column 'Weight \(kg\)': 'inf' is not a finite number"),
-        (1, 0, "unknown", r"row 2, column 'Gender': 'unknown' is not one of"),
+        (1, 1, "thirty", r"line 3, column 'Age': 'thirty' is not a number"),
+        (2, 7, "", r"line 4, column 'Income \(USD\)': '' is not a number"),
+        (0, 3, "inf", r"line 2, column 'Weight \(kg\)': 'inf' is not a finite number"),
+        (2, 3, "nan", r"line 4, column 'Weight \(kg\)': 'nan' is not a finite number"),
+        (1, 0, "unknown", r"line 3, column 'Gender': 'unknown' is not one of"),
     ],
 )
-def test_bad_value_names_file_row_and_column(tmp_path, row, column, value, message):
+def test_bad_value_names_file_line_and_column(tmp_path, row, column, value, message):
+    """The line is the file's (the header is line 1), the value the cell's own."""
     rows = [list(r) for r in ROWS]
     rows[row][column] = value
     path = write_raw(tmp_path / "bad.csv", HEADER, rows)
-    with pytest.raises(ValueError, match=r"bad\.csv: " + message):
+    with pytest.raises(ValueError, match=r"bad\.csv, " + message):
         read_gender_csv(path)
 
 
 def test_empty_file(tmp_path):
     path = tmp_path / "empty.csv"
     path.write_bytes(b"")
-    with pytest.raises(ValueError, match=r"empty\.csv: the file is empty"):
+    with pytest.raises(ValueError, match=r"empty\.csv is empty"):
         read_gender_csv(path)
 
 
 def test_header_without_rows(tmp_path):
     path = write_raw(tmp_path / "head.csv", HEADER, [])
-    with pytest.raises(ValueError, match=r"head\.csv: .*no data rows"):
+    with pytest.raises(ValueError, match=r"head\.csv has a header line but no data rows"):
         read_gender_csv(path)
 
 
@@ -121,7 +123,7 @@ def test_ragged_row_names_file_and_row(tmp_path, row, change, count):
     rows = [list(r) for r in ROWS]
     rows[row] = rows[row][:-2] if not change else rows[row] + change
     path = write_raw(tmp_path / "ragged.csv", HEADER, rows)
-    with pytest.raises(ValueError, match=rf"ragged\.csv: row {row + 1} has {count} values for "):
+    with pytest.raises(ValueError, match=rf"ragged\.csv, line {row + 2}: {count} values for "):
         read_gender_csv(path)
 
 

@@ -97,6 +97,26 @@ def test_download_error_becomes_dataset_unavailable(monkeypatch):
     assert isinstance(caught.value.__cause__, ConnectionError)
 
 
+def test_a_long_reason_is_shortened_at_a_word_not_in_one(monkeypatch):
+    words = "HTTPSConnectionPool(host='api.kaggle.com', port=443): Max retries exceeded " * 5
+
+    def download(handle):
+        raise ConnectionError(words)
+
+    monkeypatch.setattr(kagglehub, "dataset_download", download)
+    with pytest.raises(DatasetUnavailable) as caught:
+        dataset_path("o/n")
+    reason = str(caught.value).split("ConnectionError: ", 1)[1]
+    assert reason.endswith(" ...") and len(reason) <= 200
+    assert words.startswith(reason[: -len(" ...")] + " ")  # it ends where a word ended
+
+
+def test_timeout_must_be_positive_and_finite():
+    for bad in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="timeout must be a positive finite number"):
+            dataset_path("o/n", timeout=bad)
+
+
 def test_hanging_download_is_abandoned(monkeypatch):
     release = threading.Event()
 

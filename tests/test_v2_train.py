@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 
 import kagglehub
 import numpy as np
@@ -25,7 +26,7 @@ def offline(tmp_path, monkeypatch):
 
 def test_income_regression_reaches_least_squares(tmp_path, capsys):
     out = tmp_path / "out"
-    results = main(["--epochs", "1000", "--lr", "0.4", "--out", str(out), "--seed", "1"])
+    results = main(["--epochs", "1000", "--lr", "0.4", "--out", str(out), "--seed", "1", "--quiet"])
     assert results["data"]["source"] == "synthetic"
     assert "Falling back to a synthetic table" in capsys.readouterr().err
     assert results["max_gap_to_least_squares"] < 1e-6
@@ -46,7 +47,7 @@ def test_income_regression_reaches_least_squares(tmp_path, capsys):
 
 def test_gender_classification_beats_the_majority(tmp_path):
     out = tmp_path / "out"
-    results = main(["--task", "gender", "--epochs", "500", "--out", str(out)])
+    results = main(["--task", "gender", "--epochs", "500", "--out", str(out), "--quiet"])
     assert results["loss"]["last"] < 0.7 * results["loss"]["first"]
     assert results["test"]["accuracy"] >= 0.7
     assert results["train"]["accuracy"] > results["majority_class_rate"] + 0.15
@@ -68,13 +69,18 @@ def test_local_data_and_graph(tmp_path):
     assert "MatMul" in graph.read_text()
 
 
-def test_bad_data_file_stops_with_its_message(tmp_path):
+def test_bad_data_file_stops_with_its_message(tmp_path, capsys):
     path = tmp_path / "broken.csv"
     path.write_text("Gender, Age\r\n male, 30\r\n")
-    with pytest.raises(SystemExit, match=r"error: .*broken\.csv: missing column"):
+    with pytest.raises(SystemExit) as exit_info:
         main(["--data", str(path), "--out", str(tmp_path / "o")])
-    with pytest.raises(SystemExit, match=r"error: .*absent\.csv: no such file"):
+    assert exit_info.value.code == 1
+    assert re.search(r"^train: error: .*broken\.csv: missing column", capsys.readouterr().err)
+    with pytest.raises(SystemExit) as exit_info:
         main(["--data", str(tmp_path / "absent.csv"), "--out", str(tmp_path / "o")])
+    assert exit_info.value.code == 2
+    assert "argument --data: no such file: " in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
 
 
 def test_bce_with_logits_is_stable_and_right():
@@ -104,6 +110,8 @@ def test_cli_checks_its_arguments(capsys):
         ["--test-fraction", "1"],
         ["--task", "age"],
         ["--graph", "g.jpg"],
+        ["--lr", "0"],
+        ["--timeout", "nan"],
     )
     for bad in bad_cases:
         with pytest.raises(SystemExit) as exit_info:

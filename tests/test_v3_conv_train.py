@@ -41,6 +41,7 @@ def test_train_cnn_learns_the_digits(tmp_path, capsys):
     "flag", [["--epochs", "0"], ["--batch-size", "-1"], ["--channels", "8", "0"]]
 )
 def test_non_positive_sizes_are_refused(flag, capsys):
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as exit_info:
         main(["--source", "digits", *flag])
-    assert "must be positive" in capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert f"argument {flag[0]}: must be at least 1" in capsys.readouterr().err

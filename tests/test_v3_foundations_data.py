@@ -299,7 +299,7 @@ def test_auto_announces_the_fallback_when_kaggle_is_unreachable(monkeypatch, cap
     assert data.side == 8
     err = capsys.readouterr().err
     assert "hojjatk/mnist-dataset" in err and "no network in this test" in err and "8x8" in err
-    assert "--data-dir DIR" in err
+    assert "--data DIR" in err
     with pytest.raises(DatasetUnavailable, match="no network"):
         datasets.load_digit_data("mnist")
     with pytest.raises(ValueError, match="source must be one of"):

@@ -10,7 +10,7 @@ from v3_nn import train_lstm
 
 def test_train_lstm_smoke(tmp_path):
     metrics = train_lstm.main(
-        ["--epochs", "8", "--hidden", "8", "--window", "12", "--out", str(tmp_path)]
+        ["--epochs", "8", "--hidden", "8", "--window", "12", "--out", str(tmp_path), "--quiet"]
     )
     saved = json.loads((tmp_path / "metrics.json").read_text())
     assert saved == json.loads(json.dumps(metrics))
@@ -51,7 +51,7 @@ def test_runs_on_a_user_csv(tmp_path):
     path.write_text("month,units\n" + "\n".join(f"{i},{v}" for i, v in zip(t, values, strict=True)))
     metrics = train_lstm.main(
         [
-            "--csv",
+            "--data",
             str(path),
             "--column",
             "units",
@@ -70,18 +70,27 @@ def test_runs_on_a_user_csv(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "content, column, message",
+    "content, column, code, message",
     [
-        (None, "units", "no such file"),
-        ("month,units\n1,3\n", "sales", "'sales' is not a column"),
-        ("units\n" + "1\n" * 20 + "many\n" + "2\n" * 30, "units", "non-numeric value 'many'"),
-        ("units\n" + "1.5\n" * 40, "units", "too short for --window 30"),
+        (None, "units", 2, "argument --data: no such file"),
+        ("month,units\n1,3\n", "sales", 2, "--column 'sales' is not a column"),
+        ("units\n" + "1\n" * 20 + "many\n" + "2\n" * 30, "units", 1,
+         "line 22, column 'units': 'many' is not a number"),
+        ("units\n" + "1\n" * 20 + "inf\n" + "2\n" * 30, "units", 1,
+         "line 22, column 'units': 'inf' is not a finite number"),
+        ("units\n" + "1\n" * 20 + "\n" + ",\n" + "2\n" * 30, "units", 1,
+         "line 23, column 'units': '' is not a number"),
+        ("units\n" + "1.5\n" * 40, "units", 2, "--window 30 is too long"),
+        ("units\n", "units", 1, "has a header line but no data rows"),
+        ("", "units", 1, "is empty"),
     ],
-)
-def test_user_csv_errors(tmp_path, capsys, content, column, message):
+)  # fmt: skip
+def test_user_csv_errors(tmp_path, capsys, content, column, code, message):
     path = tmp_path / "series.csv"
     if content is not None:
         path.write_text(content)
-    with pytest.raises(SystemExit):
-        train_lstm.main(["--csv", str(path), "--column", column, "--out", str(tmp_path)])
-    assert message in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        train_lstm.main(["--data", str(path), "--column", column, "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == code and message in err and len(err.splitlines()) == 1, err
+    assert not (tmp_path / "o").exists()

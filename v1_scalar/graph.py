@@ -32,16 +32,23 @@ def draw_dot(
             "a picture that large is unreadable and slow to lay out. Draw a smaller "
             "expression, or pass a larger max_nodes."
         )
-    dot = graphviz.Digraph(format=format, graph_attr={"rankdir": rankdir})
+    vertical = rankdir in ("TB", "BT")
+    graph_attr = {"rankdir": rankdir}
+    if vertical:  # fields side by side, ranks close, at most 9 x 10.5 inches: fits a screen
+        graph_attr.update(ranksep="0.15", nodesep="0.2", size="9,10.5")
+    dot = graphviz.Digraph(format=format, graph_attr=graph_attr)
     dot.attr("node", fontname="Helvetica", fontsize="11")
     ids = {node: f"v{i}" for i, node in enumerate(order)}
     for node in order:
         fields = [_escape(node.label)] if node.label else []
         fields += [f"data {node.data:.4f}", f"grad {node.grad:.4f}"]
-        dot.node(ids[node], label="{ " + " | ".join(fields) + " }", shape="record")
+        label = " | ".join(fields) if vertical else "{ " + " | ".join(fields) + " }"
+        dot.node(ids[node], label=label, shape="record")
         if node._op:
             op_id = ids[node] + "_op"
-            dot.node(op_id, label=node._op, shape="oval")
+            dot.node(
+                op_id, label=node._op, shape="oval", **({"height": "0.25"} if vertical else {})
+            )
             for child in node._prev:
                 dot.edge(ids[child], op_id)
             dot.edge(op_id, ids[node])

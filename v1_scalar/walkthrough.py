@@ -6,17 +6,24 @@ Every forward value and every chain-rule product is computed here with plain flo
 printed; the engine then computes the same gradients with backward(), one SGD step is
 taken, and the graph is drawn.
 
-    uv run python -m v1_scalar.walkthrough [--lr 0.1] [--graph output/v1/walkthrough.svg]
+    uv run python -m v1_scalar.walkthrough [--lr 0.1] [--out output/v1]
+
+Writes into --out: walkthrough.json (every forward value, the gradients by hand and by the
+engine, the parameters after the step), walkthrough.csv (one row per chain-rule product),
+walkthrough.png (the graph top to bottom, sized to fit a screen) and walkthrough.svg (the
+same graph left to right). The pictures need Graphviz's dot; without it their DOT source
+is written instead, with the command that renders it.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+from v1_scalar import cli
 from v1_scalar.engine import Value
-from v1_scalar.graph import graph_format, save_graph
 
 START = {"x": 2.0, "w1": 0.5, "b1": 0.1, "w2": -0.3, "b2": 0.2, "y": 1.0}
 PARAMETERS = ("w1", "b1", "w2", "b2")
@@ -31,6 +38,8 @@ class Walkthrough:
     loss_after_step: float
     lines: list[str]  # the printed explanation
     loss: Value  # the engine's loss, whose graph the script draws
+    steps: list[tuple[str, str, float, float, float]] = field(default_factory=list)
+    # the backward pass: (gradient, formula, upstream factor, local derivative, product)
 
 
 def bce(p: Value, y: float) -> Value:
@@ -74,8 +83,11 @@ def walkthrough(lr: float = 0.1) -> Walkthrough:
         "(to 6 places: the printed factors multiply to the printed product up to the last place)",
     ]
 
+    steps = []
+
     def chain(lhs: str, formula: str, upstream: float, local: float) -> float:
         say(f"{lhs:<6} = {formula:<18} = {upstream:+.6f} · {local:+.6f} = {upstream * local:+.6f}")
+        steps.append((lhs, formula, upstream, local, upstream * local))
         return upstream * local
 
     dL_dp = -y / p + (1 - y) / (1 - p)
@@ -105,7 +117,10 @@ def walkthrough(lr: float = 0.1) -> Walkthrough:
     updated = {name: v.data - lr * v.grad for name, v in params.items()}
     for name, v in params.items():
         say(f"{name} = {v.data:+.4f} - {lr} · ({v.grad:+.4f}) = {updated[name]:+.4f}")
-    loss_after = network_loss(x, *(Value(updated[name]) for name in PARAMETERS), y).data
+    try:
+        loss_after = network_loss(x, *(Value(updated[name]) for name in PARAMETERS), y).data
+    except (ValueError, OverflowError):  # a step so large that p is exactly 0 or 1: log 0
+        loss_after = math.inf
     lines.append(f"  loss: {loss:.4f} -> {loss_after:.4f}")
 
     return Walkthrough(
@@ -116,25 +131,54 @@ def walkthrough(lr: float = 0.1) -> Walkthrough:
         loss_after_step=loss_after,
         lines=lines,
         loss=engine_loss,
+        steps=steps,
     )
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--lr", type=float, default=0.1, help="SGD learning rate (default 0.1)")
+def parse_args(argv: list[str] | None) -> Any:
+    parser = cli.parser("walkthrough", "python -m v1_scalar.walkthrough", __doc__)
+    parser.add_argument("--lr", type=cli.positive_float, default=0.1, help="SGD learning rate")
+    parser.add_argument("--out", type=Path, default=Path("output/v1"), help="output folder")
     parser.add_argument(
-        "--graph",
-        default="output/v1/walkthrough.svg",
-        help="where to draw the graph: .svg, .png or .pdf (default output/v1/walkthrough.svg)",
+        "--seed", type=cli.seed, default=0, help="unused: the walkthrough has no randomness"
     )
-    args = parser.parse_args(argv)
-    try:
-        graph_format(args.graph)
-    except ValueError as error:
-        parser.error(f"--graph: {error}")
-    result = walkthrough(args.lr)
-    print("\n".join(result.lines))
-    print(f"\nGraph of L with the gradients from backward(): {save_graph(result.loss, args.graph)}")
+    return parser.parse_args(argv)
+
+
+@cli.script("walkthrough")
+def main(argv: list[str] | None = None) -> Walkthrough:
+    args = parse_args(argv)
+    with cli.Run() as run:
+        out = run.folder(args.out, "--out")
+        result = walkthrough(args.lr)
+        print("\n".join(result.lines))
+        for name, value in [
+            *result.updated.items(),
+            ("loss after the step", result.loss_after_step),
+        ]:
+            cli.check_finite(value, name, "the SGD step", f"--lr than {args.lr:g}")
+        run.json(
+            out / "walkthrough.json",
+            {
+                "start": START,
+                "lr": args.lr,
+                "forward": result.forward,
+                "grads_by_hand": result.grads_by_hand,
+                "grads_by_engine": result.grads_by_engine,
+                "updated": result.updated,
+                "loss_after_step": result.loss_after_step,
+            },
+        )
+        header = ["gradient", "formula", "upstream", "local_derivative", "product"]
+        run.csv(out / "walkthrough.csv", header, result.steps)
+        from v1_scalar.graph import save_graph
+
+        run.action(out / "walkthrough.png", lambda path: save_graph(result.loss, path, "TB"))
+        run.action(out / "walkthrough.svg", lambda path: save_graph(result.loss, path, "LR"))
+        written = run.commit()
+    print("\nGraph of L with the gradients from backward(), and the numbers:")
+    print("  " + ", ".join(str(path) for path in written))
+    return result
 
 
 if __name__ == "__main__":

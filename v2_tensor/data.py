@@ -21,14 +21,13 @@ first, bounded wait), else falls back, with an announcement on stderr, to
 ``synthetic_gender``: the same schema drawn from the process documented there.
 """
 
-import csv
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import cli
 from .kaggle import DatasetUnavailable, announce_fallback, dataset_path
 
 HANDLE = "muhammadtalharasool/simple-gender-classification"
@@ -68,91 +67,38 @@ class GenderData:
 
 
 def read_gender_csv(path: str | Path) -> pd.DataFrame:
-    """Parse a file in gender.csv's format; bad files raise ValueError naming file, row, column.
+    """Parse a file in gender.csv's format; a bad file raises ValueError naming file, line, column.
 
-    Rows are counted from 1 at the first line after the header.
+    Lines are counted as an editor does: the header is line 1.
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not a CSV file")
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
-    try:
-        _check_row_lengths(path)
-        with warnings.catch_warnings():
-            # a header without the trailing comma the rows carry: index_col=False drops it
-            warnings.simplefilter("ignore", pd.errors.ParserWarning)
-            raw = pd.read_csv(
-                path,
-                dtype=str,
-                keep_default_na=False,
-                skipinitialspace=True,
-                index_col=False,
-                encoding="utf-8-sig",
-            )
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"{path}: the file is empty (expected a header and rows)") from None
-    except (pd.errors.ParserError, csv.Error, UnicodeDecodeError) as error:
-        raise ValueError(f"{path}: not a readable CSV file: {error}") from None
-
-    raw.columns = [str(name).strip() for name in raw.columns]
-    missing = [name for name in COLUMNS if name not in raw.columns]
+    header, rows = cli.read_csv(path)
+    missing = [name for name in COLUMNS if name not in header]
     if missing:
-        found = [name for name in raw.columns if not name.startswith("Unnamed:")]
-        raise ValueError(f"{path}: missing column(s) {missing}; the header has {found}")
-    if raw.empty:
-        raise ValueError(f"{path}: the header is there but there are no data rows")
-
-    frame = raw[list(COLUMNS)].rename(columns=COLUMNS).apply(lambda column: column.str.strip())
+        raise cli.ScriptError(f"{path}: missing column(s) {missing}; the header has {header}")
+    where = {raw: header.index(raw) for raw in COLUMNS}
+    table: dict[str, list] = {clean: [] for clean in COLUMNS.values()}
+    for line, fields in rows:
+        for raw, clean in COLUMNS.items():
+            text = fields[where[raw]]
+            if clean in NUMERIC:
+                table[clean].append(cli.to_number(text, path, line, raw))
+            elif clean == "gender":
+                if text.lower() not in GENDERS:
+                    raise cli.ScriptError(
+                        f"{path}, line {line}, column {raw!r}: {text!r} is not one of {GENDERS}"
+                    )
+                table[clean].append(text.lower())
+            else:
+                table[clean].append(text)
+    frame = pd.DataFrame(table)
     for name in NUMERIC:
-        frame[name] = _parse_numbers(frame[name], path, name)
-    frame["gender"] = _parse_genders(frame["gender"], path)
+        frame[name] = frame[name].astype(np.float64)
     return frame
-
-
-def _check_row_lengths(path: Path) -> None:
-    """Each row has one value per named header column, plus at most an empty trailing one.
-
-    pandas would drop the extra values of a first row silently (index_col=False) and fill a
-    short row's last text columns with NaN, so the counts are checked here, row by row.
-    """
-    with path.open(newline="", encoding="utf-8-sig") as file:
-        lines = [fields for fields in csv.reader(file, skipinitialspace=True) if fields]
-    if not lines:
-        return  # an empty file: pandas reports it
-    named = _without_trailing_empty(lines[0])
-    for row, fields in enumerate(lines[1:], start=1):
-        if len(fields) != named and _without_trailing_empty(fields) != named:
-            raise ValueError(
-                f"{path}: row {row} has {_without_trailing_empty(fields)} values for the "
-                f"header's {named} columns"
-            )
-
-
-def _without_trailing_empty(fields: list[str]) -> int:
-    """How many fields a CSV line has, not counting the empty one after a trailing comma."""
-    return len(fields) - (len(fields) > 1 and not fields[-1].strip())
-
-
-def _parse_numbers(column: pd.Series, path: Path, name: str) -> pd.Series:
-    numbers = pd.to_numeric(column, errors="coerce").astype(np.float64)
-    bad = ~np.isfinite(numbers.to_numpy())
-    if bad.any():
-        row = int(np.argmax(bad))
-        raise ValueError(
-            f"{path}: row {row + 1}, column {RAW_NAMES[name]!r}: "
-            f"{column.iloc[row]!r} is not a finite number"
-        )
-    return numbers
-
-
-def _parse_genders(column: pd.Series, path: Path) -> pd.Series:
-    genders = column.str.lower()
-    bad = ~genders.isin(GENDERS).to_numpy()
-    if bad.any():
-        row = int(np.argmax(bad))
-        raise ValueError(
-            f"{path}: row {row + 1}, column 'Gender': {column.iloc[row]!r} is not one of {GENDERS}"
-        )
-    return genders
 
 
 def synthetic_gender(rows: int = 131, seed: int = 0) -> pd.DataFrame:

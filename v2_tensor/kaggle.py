@@ -22,9 +22,11 @@ Used by v2_tensor (the gender table) and v3_nn (MNIST)::
         announce_fallback("owner/name", error, "a synthetic stand-in")
 """
 
+import math
 import os
 import re
 import sys
+import textwrap
 import threading
 from pathlib import Path
 
@@ -82,6 +84,8 @@ def _download(handle: str, timeout: float) -> Path:
         except Exception as error:  # network, credentials, server: all mean "not now"
             outcome["error"] = error
 
+    if not (timeout > 0 and math.isfinite(timeout)):
+        raise ValueError(f"dataset_path: timeout must be a positive finite number, got {timeout}")
     worker = threading.Thread(target=fetch, name=f"kagglehub {handle}", daemon=True)
     worker.start()
     worker.join(timeout)
@@ -93,9 +97,8 @@ def _download(handle: str, timeout: float) -> Path:
     if "error" in outcome:
         error = outcome["error"]
         first_line = (str(error).strip().splitlines() or [""])[0]
-        raise DatasetUnavailable(
-            f"kagglehub failed: {type(error).__name__}: {first_line[:200]}"
-        ) from error
+        reason = textwrap.shorten(first_line, 200, placeholder=" ...")  # whole words only
+        raise DatasetUnavailable(f"kagglehub failed: {type(error).__name__}: {reason}") from error
     folder = Path(str(outcome["path"]))
     if not folder.is_dir():
         raise DatasetUnavailable(f"kagglehub returned {folder}, which is not a folder")

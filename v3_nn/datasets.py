@@ -8,6 +8,7 @@ inside scikit-learn (no download), split once into train and test with a fixed s
 from __future__ import annotations
 
 import gzip
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dimension: (count,)
 DIGITS_TEST_FRACTION = 0.2
 DIGITS_SPLIT_SEED = 0  # fixed, so "test digit N" is the same digit in every script and run
 SOURCES = ("auto", "mnist", "digits")
+MNIST_SIDE = 28
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,12 @@ def read_idx(path: str | Path, magic: int) -> np.ndarray:
     then one 4-byte big-endian size per dimension, then the bytes in C order.
     """
     path = Path(path)
-    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    try:
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
+        raise ValueError(
+            f"{path}: not a readable .gz file (truncated or corrupt?): {error}"
+        ) from None
     if len(raw) < 4:
         raise ValueError(f"{path}: {len(raw)} bytes is too short for an IDX header")
     found = int.from_bytes(raw[:4], "big")
@@ -79,12 +86,30 @@ def load_mnist(folder: str | Path) -> DigitData:
     folder = Path(folder)
     arrays = {}
     for split, prefix in [("train", "train"), ("test", "t10k")]:
-        images = read_idx(_find(folder, f"{prefix}-images-idx3"), IMAGES_MAGIC)
-        labels = read_idx(_find(folder, f"{prefix}-labels-idx1"), LABELS_MAGIC)
+        image_file = _find(folder, f"{prefix}-images-idx3")
+        label_file = _find(folder, f"{prefix}-labels-idx1")
+        images = read_idx(image_file, IMAGES_MAGIC)
+        labels = read_idx(label_file, LABELS_MAGIC)
+        if images.shape[1:] != (MNIST_SIDE, MNIST_SIDE):
+            height, width = images.shape[1:]
+            raise ValueError(
+                f"{image_file}: the images are {height}x{width} pixels; "
+                f"MNIST's are {MNIST_SIDE}x{MNIST_SIDE}"
+            )
+        if len(images) == 0:
+            raise ValueError(f"{image_file}: holds no images, so the {split} set is empty")
         if len(images) != len(labels):
-            raise ValueError(f"MNIST {split}: {len(images)} images but {len(labels)} labels")
+            raise ValueError(
+                f"MNIST {split}: {len(images)} images but {len(labels)} labels "
+                f"({image_file}, {label_file})"
+            )
+        if labels.max() > 9:
+            index = int(np.argmax(labels > 9))
+            raise ValueError(
+                f"{label_file}: label {labels[index]} at index {index} is not a digit 0-9"
+            )
         arrays[split] = (images.astype(np.float32) / 255.0, labels.astype(np.int64))
-    return DigitData(*arrays["train"], *arrays["test"], side=28, source=f"MNIST ({folder})")
+    return DigitData(*arrays["train"], *arrays["test"], side=MNIST_SIDE, source=f"MNIST ({folder})")
 
 
 def load_uci_digits() -> DigitData:
@@ -132,6 +157,6 @@ def load_digit_data(
             MNIST_HANDLE,
             unavailable,
             "the 8x8 UCI digits bundled with scikit-learn",
-            data_flag="--data-dir DIR (the folder holding the four IDX files)",
+            data_flag="--data DIR (the folder holding the four IDX files)",
         )
         return load_uci_digits()

@@ -3,26 +3,20 @@
 f(x, y) = (1 - x)^2 + 100 (y - x^2)^2 has its minimum f = 0 at (1, 1), at the end of a
 long, curved, flat-bottomed valley: easy to find, slow to follow. Each optimizer starts
 at (-1.5, 2) and takes the same number of steps on a v3_nn Parameter, with gradients from
-v2_tensor's backward. Writes output/optimizers/{summary.json, trajectories.csv,
-trajectories.png, loss.png} and prints a table of where each one stopped.
+v2_tensor's backward. Prints a table of where each one stopped and writes into --out
+(default output/optimizers), at the end of the run: summary.json, trajectories.csv,
+trajectories.png and loss.png. A run stops, writing nothing, at the first NaN or inf.
 """
 
 from __future__ import annotations
 
-import argparse
-import csv
-import json
 from pathlib import Path
+from typing import Any
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from tqdm import tqdm  # noqa: E402
-
-import v2_tensor as vt  # noqa: E402
-from v3_nn import Parameter, optim  # noqa: E402
+import v2_tensor as vt
+from v3_nn import Parameter, cli, optim
 
 START = (-1.5, 2.0)
 MINIMUM = (1.0, 1.0)
@@ -45,24 +39,30 @@ def rosenbrock(x, y):
     return (1 - x) ** 2 + 100 * (y - x**2) ** 2
 
 
-def descend(name: str, lr: float, steps: int, progress: tqdm) -> np.ndarray:
+def descend(name: str, lr: float, steps: int, progress: Any) -> np.ndarray:
     """Run one optimizer from START; rows of (x, y, f(x, y)) before each step and at the end."""
     make, _, settings = OPTIMIZERS[name]
     point = Parameter(np.array(START, dtype=np.float64))
     optimizer = make([point], lr=lr, **settings)
     path = []
-    for _ in range(steps):
+    flag = f"--{name.lower()}-lr than {lr:g}"
+    for step in range(steps):
         optimizer.zero_grad()
         loss = rosenbrock(point[0], point[1])
-        path.append((*point.array, loss.item()))
+        value = loss.item()
+        cli.check_finite(value, f"{name}'s loss", f"step {step + 1}", flag)
+        path.append((*point.array, value))
         loss.backward()
         optimizer.step()
         progress.update()
-    path.append((*point.array, float(rosenbrock(*point.array))))
+    end = float(rosenbrock(*point.array))
+    cli.check_finite(end, f"{name}'s loss", f"step {steps + 1}", flag)
+    path.append((*point.array, end))
     return np.array(path)
 
 
-def plot_trajectories(paths: dict[str, np.ndarray], file: Path) -> None:
+def plot_trajectories(paths: dict[str, np.ndarray]) -> Any:
+    plt = cli.pyplot()
     xs, ys = np.meshgrid(np.linspace(-2, 2, 400), np.linspace(-1, 3, 400))
     fig, ax = plt.subplots(figsize=(8, 7))
     ax.contour(
@@ -82,71 +82,81 @@ def plot_trajectories(paths: dict[str, np.ndarray], file: Path) -> None:
     ax.set_title(f"Rosenbrock function: {len(next(iter(paths.values()))) - 1} steps each")
     ax.legend(loc="lower right")
     fig.tight_layout()
-    fig.savefig(file, dpi=120)
-    plt.close(fig)
+    return fig
 
 
-def plot_losses(paths: dict[str, np.ndarray], file: Path) -> None:
+def plot_losses(paths: dict[str, np.ndarray]) -> Any:
+    plt = cli.pyplot()
     fig, ax = plt.subplots(figsize=(8, 5))
     for name, path in paths.items():
         ax.semilogy(np.maximum(path[:, 2], 1e-30), label=name)
-    ax.set(xlabel="step", ylabel="f(x, y)", title="Rosenbrock loss per step")
+    ax.set(xlabel="step", ylabel="f(x, y), log scale", title="Rosenbrock loss per step")
+    ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(file, dpi=120)
-    plt.close(fig)
+    return fig
 
 
-def main(argv: list[str] | None = None) -> dict[str, dict]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=3000, help="steps per optimizer (3000)")
+def parse_args(argv: list[str] | None) -> Any:
+    parser = cli.parser("optimizers", "python -m v3_nn.optimizers", __doc__)
+    parser.add_argument("--steps", type=cli.positive_int, default=3000, help="steps per optimizer")
     for name, (_, lr, _) in OPTIMIZERS.items():
         parser.add_argument(
-            f"--{name.lower()}-lr", type=float, default=lr, help=f"{name}'s learning rate ({lr:g})"
+            f"--{name.lower()}-lr",
+            type=cli.positive_float,
+            default=lr,
+            help=f"{name}'s learning rate",
         )
     parser.add_argument(
-        "--seed", type=int, default=0, help="seeds v2_tensor (the run is deterministic)"
+        "--seed", type=cli.seed, default=0, help="seeds v2_tensor (the run is deterministic)"
     )
     parser.add_argument("--out", type=Path, default=Path("output/optimizers"), help="output folder")
-    args = parser.parse_args(argv)
-    if args.steps < 1:
-        parser.error(f"--steps must be at least 1, got {args.steps}")
-    vt.manual_seed(args.seed)
-    args.out.mkdir(parents=True, exist_ok=True)
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser.parse_args(argv)
 
-    paths, summary = {}, {}
-    with tqdm(total=args.steps * len(OPTIMIZERS), desc="optimizers", unit="step") as progress:
-        for name in OPTIMIZERS:
-            lr = getattr(args, f"{name.lower()}_lr")
-            paths[name] = path = descend(name, lr, args.steps, progress)
-            x, y, loss = path[-1]
-            summary[name] = {
-                "lr": lr,
-                **OPTIMIZERS[name][2],
-                "x": x,
-                "y": y,
-                "loss": loss,
-                "distance_to_minimum": float(np.hypot(x - MINIMUM[0], y - MINIMUM[1])),
-            }
 
-    header = ("optimizer", "lr", "final x", "final y", "f(x, y)", "distance")
-    print("\n{:<10} {:>8} {:>10} {:>10} {:>10} {:>10}".format(*header))
-    for name, row in summary.items():
-        print(
-            f"{name:<10} {row['lr']:>8g} {row['x']:>10.5f} {row['y']:>10.5f} "
-            f"{row['loss']:>10.3g} {row['distance_to_minimum']:>10.3g}"
-        )
+@cli.script("optimizers")
+def main(argv: list[str] | None = None) -> dict[str, dict]:
+    args = parse_args(argv)
+    from tqdm import tqdm
 
-    with open(args.out / "summary.json", "w") as file:
-        json.dump({"start": START, "steps": args.steps, "optimizers": summary}, file, indent=2)
-    with open(args.out / "trajectories.csv", "w", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(["optimizer", "step", "x", "y", "loss"])
-        for name, path in paths.items():
-            writer.writerows([name, step, *row] for step, row in enumerate(path.tolist()))
-    plot_trajectories(paths, args.out / "trajectories.png")
-    plot_losses(paths, args.out / "loss.png")
-    print(f"wrote {args.out}/summary.json, trajectories.csv, trajectories.png, loss.png")
+    with cli.Run() as run:
+        out = run.folder(args.out, "--out")
+        vt.manual_seed(args.seed)
+        paths, summary = {}, {}
+        total = args.steps * len(OPTIMIZERS)
+        with tqdm(total=total, desc="optimizers", unit="step", disable=args.quiet) as progress:
+            for name in OPTIMIZERS:
+                lr = getattr(args, f"{name.lower()}_lr")
+                paths[name] = path = descend(name, lr, args.steps, progress)
+                x, y, loss = path[-1]
+                summary[name] = {
+                    "lr": lr,
+                    **OPTIMIZERS[name][2],
+                    "x": x,
+                    "y": y,
+                    "loss": loss,
+                    "distance_to_minimum": float(np.hypot(x - MINIMUM[0], y - MINIMUM[1])),
+                }
+
+        header = ("optimizer", "lr", "final x", "final y", "f(x, y)", "distance")
+        print("\n{:<10} {:>8} {:>10} {:>10} {:>10} {:>10}".format(*header))
+        for name, row in summary.items():
+            print(
+                f"{name:<10} {row['lr']:>8g} {row['x']:>10.5f} {row['y']:>10.5f} "
+                f"{row['loss']:>10.3g} {row['distance_to_minimum']:>10.3g}"
+            )
+        run.json(out / "summary.json", {"start": START, "steps": args.steps, "optimizers": summary})
+        rows = [
+            [name, step, *row]
+            for name, path in paths.items()
+            for step, row in enumerate(path.tolist())
+        ]
+        run.csv(out / "trajectories.csv", ["optimizer", "step", "x", "y", "loss"], rows)
+        run.figure(out / "trajectories.png", plot_trajectories(paths))
+        run.figure(out / "loss.png", plot_losses(paths))
+        written = run.commit()
+    print("wrote " + ", ".join(str(path) for path in written))
     return summary
 
 

@@ -5,38 +5,36 @@
 
 The network is, per entry of --channels (default 16 32), Conv2d(3x3, padding 1) -> ReLU ->
 MaxPool2d(2), then Flatten -> Linear(..., 10), trained on cross-entropy with Adam and a
-cosine-annealed learning rate: on 28x28 MNIST
-that is the benchmark network of benchmarks/bench_v3_cnn.py. The data are the same as
-train_mlp's: MNIST through kagglehub, or (announced) the 1,797 8x8 UCI digits that ship with
-scikit-learn, split 80/20.
+cosine-annealed learning rate: on 28x28 MNIST that is the benchmark network of
+benchmarks/bench_v3_cnn.py. The data are the same as train_mlp's: MNIST through kagglehub
+(or --data DIR), or (announced) the 1,797 8x8 UCI digits that ship with scikit-learn,
+split 80/20.
 
-Writes, per epoch, the train loss, test loss and test accuracy to output/cnn/metrics.json
-(lists under `epoch`, `train_loss`, `test_loss`, `test_accuracy`) and metrics.csv, the curves
-to curves.png, and the trained weights with their config to models/cnn.npz.
+Writes, at the end of the run, the per-epoch train loss, test loss and test accuracy to
+--out (default output/cnn): metrics.json (lists under `epoch`, `train_loss`, `test_loss`,
+`test_accuracy`), metrics.csv and curves.png, and the trained weights with their config
+to --checkpoint (default models/cnn.npz). Training stops at the first NaN or inf and then
+writes nothing.
 """
 
 from __future__ import annotations
 
-import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 import v2_tensor as vt
 import v3_nn as nn
-from v3_nn.checkpoint import save
-from v3_nn.data import DataLoader, TensorDataset
-from v3_nn.datasets import load_digit_data
-from v3_nn.optim import Adam
-from v3_nn.optim.lr_scheduler import CosineAnnealingLR
+from v3_nn import cli
 from v3_nn.train_mlp import (
+    METRICS,
     add_data_arguments,
-    evaluate,
+    check_data_arguments,
+    fit,
+    load_data,
     plot_curves,
+    run_id,
     source_kind,
-    train_epoch,
-    write_metrics,
 )
 
 CLASSES = 10
@@ -54,74 +52,75 @@ def build_cnn(side: int, channels: list[int]) -> nn.Sequential:
     return nn.Sequential(*layers, nn.Flatten(), nn.Linear(width * side * side, CLASSES))
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parse_args(argv: list[str] | None) -> Any:
+    parser = cli.parser("train_cnn", "python -m v3_nn.train_cnn", __doc__)
     add_data_arguments(parser)
-    parser.add_argument("--epochs", type=int, help="default: 2 on MNIST, 30 on the 8x8 digits")
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=2e-3, help="Adam's learning rate")
     parser.add_argument(
-        "--channels", type=int, nargs="+", default=[16, 32], help="channels per conv block"
+        "--epochs", type=cli.positive_int, help="default: 2 on MNIST, 30 on the 8x8 digits"
     )
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=Path("output/cnn"), help="metrics folder")
-    parser.add_argument("--checkpoint", type=Path, default=Path("models/cnn.npz"))
+    parser.add_argument("--batch-size", type=cli.positive_int, default=32, help="batch size")
+    parser.add_argument("--lr", type=cli.positive_float, default=2e-3, help="Adam's learning rate")
+    parser.add_argument(
+        "--channels", type=cli.positive_int, nargs="+", default=[16, 32], help="channels per block"
+    )
+    parser.add_argument("--seed", type=cli.seed, default=0, help="initial weights, batch order")
+    parser.add_argument("--out", type=Path, default=Path("output/cnn"), help="output folder")
+    parser.add_argument(
+        "--checkpoint", type=Path, default=Path("models/cnn.npz"), help="where the model goes"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
-    if min(1 if args.epochs is None else args.epochs, args.batch_size, *args.channels) < 1:
-        parser.error("--epochs, --batch-size and --channels must be positive")
-    return args
+    return check_data_arguments(parser, parser.parse_args(argv))
 
 
+@cli.script("train_cnn")
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
-    vt.manual_seed(args.seed)
-    data = load_digit_data(args.source, args.data_dir, timeout=args.timeout)
-    epochs = args.epochs or (2 if data.side == 28 else 30)  # about a minute on a laptop CPU
-    print(f"data: {data.source}, {len(data.train_labels)} train / {len(data.test_labels)} test")
-    train_images, test_images = (
-        data.train_images[:, None],
-        data.test_images[:, None],
-    )  # (N, 1, H, W)
-
-    model = build_cnn(data.side, args.channels)
-    print(model)
-    optimizer = Adam(model.parameters(), lr=args.lr)
-    schedule = CosineAnnealingLR(optimizer, T_max=epochs)  # settle at the end: steady accuracy
-    loader = DataLoader(
-        TensorDataset(train_images, data.train_labels),
-        batch_size=args.batch_size,
-        shuffle=True,
-        seed=args.seed,
-    )
-    metrics: dict[str, list] = {"epoch": [], "train_loss": [], "test_loss": [], "test_accuracy": []}
-    progress = tqdm(range(1, epochs + 1), desc="epochs", disable=args.quiet)
-    for epoch in progress:
-        train_loss = train_epoch(model, loader, optimizer)
-        test_loss, accuracy = evaluate(model, test_images, data.test_labels)
-        for key, value in zip(metrics, (epoch, train_loss, test_loss, accuracy), strict=True):
-            metrics[key].append(value)
-        schedule.step()
-        progress.set_postfix(loss=f"{train_loss:.4f}", test_acc=f"{accuracy:.2%}")
-
-    write_metrics(metrics, args.out)
-    plot_curves(metrics, args.out / "curves.png", f"CNN on {data.source}")
-    config = {
-        "side": data.side,
-        "channels": args.channels,
-        "source": source_kind(data),
-        "data": data.source,
-        "epochs": epochs,
-        "seed": args.seed,
-        "test_accuracy": metrics["test_accuracy"][-1],
-    }
-    save(model.state_dict(), args.checkpoint, config=config)
+    with cli.Run() as run:
+        out = run.folder(args.out, "--out")
+        checkpoint = run.file(args.checkpoint, "--checkpoint")
+        data = load_data(args.source, args.data, args.timeout)
+        if data.side >> len(args.channels) < 1:
+            raise cli.usage_error(
+                f"--channels: {len(args.channels)} blocks halve the {data.side}x{data.side} "
+                f"images {len(args.channels)} times, to nothing; use at most "
+                f"{data.side.bit_length() - 1} blocks"
+            )
+        epochs = args.epochs or (2 if data.side == 28 else 30)  # about a minute on a laptop CPU
+        print(f"data: {data.source}, {len(data.train_labels)} train / {len(data.test_labels)} test")
+        images = replace(  # (N, 1, H, W): one input channel
+            data, train_images=data.train_images[:, None], test_images=data.test_images[:, None]
+        )
+        vt.manual_seed(args.seed)
+        model = build_cnn(data.side, args.channels)
+        print(model)
+        metrics = fit(
+            model, images, epochs, args.batch_size, args.lr, args.seed, args.quiet, cosine=True
+        )
+        config = {
+            "side": data.side,
+            "channels": args.channels,
+            "source": source_kind(data),
+            "data_dir": str(Path(args.data).resolve()) if args.data else None,
+            "data": data.source,
+            "epochs": epochs,
+            "lr": args.lr,
+            "seed": args.seed,
+            "test_accuracy": metrics["test_accuracy"][-1],
+            "run": run_id(),
+        }
+        run.json(out / "metrics.json", metrics)
+        run.csv(out / "metrics.csv", list(METRICS), zip(*metrics.values(), strict=True))
+        run.figure(out / "curves.png", plot_curves(metrics, f"CNN on {data.source}"))
+        run.json(out / "run.json", {"checkpoint": checkpoint, **config})
+        state = model.state_dict()
+        run.action(checkpoint, lambda path: nn.save(state, path, config=config))
+        written = run.commit()
     print(
         f"final: train loss {metrics['train_loss'][-1]:.4f}, "
         f"test loss {metrics['test_loss'][-1]:.4f}, "
         f"test accuracy {metrics['test_accuracy'][-1]:.2%}"
     )
-    print(f"wrote {args.out}/metrics.json, metrics.csv, curves.png and {args.checkpoint}")
+    print("wrote " + ", ".join(str(path) for path in written))
     return metrics
 
 

@@ -1,7 +1,7 @@
 """Forecast a monthly sales series one step ahead with an LSTM, against a naive baseline.
 
-    uv run python -m v3_nn.train_lstm                      # the synthetic series
-    uv run python -m v3_nn.train_lstm --csv sales.csv --column units
+    uv run python -m v3_nn.train_lstm                       # the synthetic series
+    uv run python -m v3_nn.train_lstm --data sales.csv --column units
 
 The synthetic series has 360 monthly points (30 years):
 
@@ -15,32 +15,26 @@ window and a Linear head maps its last hidden state to the prediction. The naive
 baseline predicts that next month equals this month. Both errors are reported as
 MSE in the series' own units.
 
-Writes, under --out (default output/timeseries): metrics.json, predictions.csv and
-forecast.png (the series, the split, both forecasts and the training loss).
+Writes into --out (default output/timeseries), at the end of the run: metrics.json,
+predictions.csv and forecast.png (the series, the split, both forecasts and the training
+loss). Training stops, writing nothing, at the first NaN or inf.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 import v2_tensor as vt
 import v3_nn as nn
+from v3_nn import cli
 from v3_nn import functional as F
-from v3_nn.optim import Adam
 
 TEST_FRACTION = 0.2
 MIN_TRAIN_WINDOWS = 10
-
-
-class SeriesError(ValueError):
-    """The user's series cannot be used: missing column, non-numeric values, too short."""
 
 
 def synthetic_sales(n: int = 360, seed: int = 0) -> np.ndarray:
@@ -51,28 +45,13 @@ def synthetic_sales(n: int = 360, seed: int = 0) -> np.ndarray:
     return 85 + 0.17 * t + season + noise
 
 
-def load_series(path: str, column: str) -> np.ndarray:
-    """One numeric column of a CSV file, in file order; errors say what is wrong."""
-    import pandas as pd
-
-    if not os.path.isfile(path):
-        raise SeriesError(f"--csv: no such file: {path}")
-    try:
-        frame = pd.read_csv(path)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise SeriesError(f"--csv: {path} is not a readable CSV file ({error})") from error
-    if column not in frame.columns:
-        raise SeriesError(f"--column: {column!r} is not a column of {path}; it has {list(frame)}")
-    values = pd.to_numeric(frame[column], errors="coerce")
-    bad = values.isna() & frame[column].notna()
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise SeriesError(
-            f"--column {column!r}: non-numeric value {frame[column].iloc[row]!r} at row {row}"
-        )
-    if values.isna().any():
-        raise SeriesError(f"--column {column!r}: {int(values.isna().sum())} missing values")
-    return values.to_numpy(dtype=np.float64)
+def load_series(path: Path, column: str) -> np.ndarray:
+    """One numeric column of a CSV file, in file order; errors name the file, line, column."""
+    header, rows = cli.read_csv(path)
+    if column not in header:
+        raise cli.usage_error(f"--column {column!r} is not a column of {path}; it has {header}")
+    index = header.index(column)
+    return np.array([cli.to_number(fields[index], path, line, column) for line, fields in rows])
 
 
 def split(series: np.ndarray, window: int) -> int:
@@ -81,8 +60,8 @@ def split(series: np.ndarray, window: int) -> int:
     n_train = len(series) - n_test
     needed = window + MIN_TRAIN_WINDOWS
     if n_train < needed:
-        raise SeriesError(
-            f"series of {len(series)} points is too short for --window {window}: its first "
+        raise cli.usage_error(
+            f"--window {window} is too long for a series of {len(series)} points: its first "
             f"80% must hold at least {needed} points (window + {MIN_TRAIN_WINDOWS} targets)"
         )
     return n_train
@@ -125,41 +104,52 @@ def train(
     lr: float,
     batch_size: int,
     seed: int,
+    quiet: bool = False,
 ) -> list[float]:
-    """Adam on MSE over shuffled mini-batches of training windows; returns the epoch losses."""
+    """Adam on MSE over shuffled mini-batches of training windows; returns the epoch losses.
+
+    Stops with a ScriptError at the first loss or parameter that is NaN or inf.
+    """
+    from tqdm import tqdm
+
+    from v3_nn.optim import Adam
+
     optimizer = Adam(model.parameters(), lr=lr)
     order_rng = np.random.default_rng(seed)
     losses = []
-    progress = tqdm(range(epochs), desc="train", unit="epoch")
-    for _ in progress:
+    progress = tqdm(range(epochs), desc="train", unit="epoch", disable=quiet)
+    for epoch in progress:
         order = order_rng.permutation(len(x))
         total = 0.0
         for start in range(0, len(x), batch_size):
             batch = order[start : start + batch_size]
             loss = F.mse_loss(model(vt.tensor(x[batch])), vt.tensor(y[batch]))
+            value = loss.item()
+            cli.check_finite(value, "loss", f"epoch {epoch + 1}", f"--lr than {lr:g}")
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += loss.item() * len(batch)
+            total += value * len(batch)
+        for name, parameter in model.named_parameters():
+            if not np.isfinite(parameter.array).all():
+                cli.check_finite(
+                    np.nan, f"parameter {name}", f"epoch {epoch + 1}", f"--lr than {lr:g}"
+                )
         losses.append(total / len(x))
         progress.set_postfix(loss=f"{losses[-1]:.4f}")
+    progress.close()
     return losses
 
 
 def plot(
-    path: Path,
     series: np.ndarray,
     n_train: int,
     targets: list[int],
     lstm: np.ndarray,
     naive: np.ndarray,
     losses: list[float],
-) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+) -> Any:
+    plt = cli.pyplot()
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 7), height_ratios=[3, 1.4])
     top.plot(series, color="0.6", lw=1, label="series")
     top.axvline(n_train - 0.5, color="k", ls="--", lw=1, label="train | test")
@@ -168,102 +158,119 @@ def plot(
     top.set(xlabel="month", ylabel="sales", title="One-step-ahead forecast on the test months")
     top.legend(loc="upper left")
     bottom.plot(np.arange(1, len(losses) + 1), losses)
-    bottom.set(xlabel="epoch", ylabel="train MSE (scaled)", yscale="log")
+    bottom.set(xlabel="epoch", ylabel="train MSE (scaled)", yscale="log", title="training loss")
+    bottom.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    return fig
 
 
-def run(args: argparse.Namespace) -> dict:
-    if args.csv:
-        series, source = load_series(args.csv, args.column), f"{args.csv}:{args.column}"
-    else:
-        series, source = synthetic_sales(seed=args.seed), "synthetic"
-    n_train = split(series, args.window)
-    mean, std = series[:n_train].mean(), series[:n_train].std()
-    if std == 0:
-        raise SeriesError("the training part of the series is constant: nothing to learn")
-    print(f"{source}: {len(series)} points, train {n_train}, test {len(series) - n_train}")
-    print(f"standard scaler fitted on the training part: mean {mean:.4f}, std {std:.4f}")
-    scaled = (series - mean) / std
+def run(args: Any) -> dict:
+    with cli.Run() as outputs:
+        out = outputs.folder(args.out, "--out")
+        if args.data:
+            series, source = load_series(args.data, args.column), f"{args.data}:{args.column}"
+        else:
+            series, source = synthetic_sales(seed=args.seed), "synthetic"
+        n_train = split(series, args.window)
+        mean, std = series[:n_train].mean(), series[:n_train].std()
+        if std == 0:
+            raise cli.ScriptError(f"{source}: the training part of the series is constant")
+        print(f"{source}: {len(series)} points, train {n_train}, test {len(series) - n_train}")
+        print(f"standard scaler fitted on the training part: mean {mean:.4f}, std {std:.4f}")
+        scaled = (series - mean) / std
 
-    vt.manual_seed(args.seed)
-    model = Forecaster(args.hidden)
-    x_train, y_train, _ = windows(scaled, args.window, range(args.window, n_train))
-    started = time.perf_counter()
-    losses = train(model, x_train, y_train, args.epochs, args.lr, args.batch_size, args.seed)
-    seconds = time.perf_counter() - started
+        vt.manual_seed(args.seed)
+        model = Forecaster(args.hidden)
+        x_train, y_train, _ = windows(scaled, args.window, range(args.window, n_train))
+        started = time.perf_counter()
+        losses = train(
+            model, x_train, y_train, args.epochs, args.lr, args.batch_size, args.seed, args.quiet
+        )
+        seconds = time.perf_counter() - started
 
-    targets = range(n_train, len(series))
-    x_test, _, last = windows(scaled, args.window, targets)
-    model.eval()
-    with vt.no_grad():
-        step = model(vt.tensor(x_test)).numpy().astype(np.float64)
-    lstm = (last + step)[:, 0] * std + mean
-    truth = series[n_train:]
-    naive = series[n_train - 1 : -1]
-    metrics = {
-        "lstm_mse": float(np.mean((lstm - truth) ** 2)),
-        "naive_mse": float(np.mean((naive - truth) ** 2)),
-        "source": source,
-        "n_train": n_train,
-        "n_test": len(truth),
-        "scaler_mean": float(mean),
-        "scaler_std": float(std),
-        "window": args.window,
-        "hidden": args.hidden,
-        "epochs": args.epochs,
-        "lr": args.lr,
-        "seed": args.seed,
-        "first_epoch_loss": losses[0],
-        "final_epoch_loss": losses[-1],
-        "train_seconds": round(seconds, 2),
-    }
-    metrics["ratio"] = metrics["lstm_mse"] / metrics["naive_mse"]
-
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    rows = ["month,true,lstm,naive"] + [
-        f"{t},{a:.6f},{b:.6f},{c:.6f}"
-        for t, a, b, c in zip(targets, truth, lstm, naive, strict=True)
-    ]
-    (out / "predictions.csv").write_text("\n".join(rows) + "\n")
-    plot(out / "forecast.png", series, n_train, list(targets), lstm, naive, losses)
+        targets = range(n_train, len(series))
+        x_test, _, last = windows(scaled, args.window, targets)
+        model.eval()
+        with vt.no_grad():
+            step = model(vt.tensor(x_test)).numpy().astype(np.float64)
+        lstm = (last + step)[:, 0] * std + mean
+        truth = series[n_train:]
+        naive = series[n_train - 1 : -1]
+        metrics = {
+            "lstm_mse": float(np.mean((lstm - truth) ** 2)),
+            "naive_mse": float(np.mean((naive - truth) ** 2)),
+            "source": source,
+            "n_train": n_train,
+            "n_test": len(truth),
+            "scaler_mean": float(mean),
+            "scaler_std": float(std),
+            "window": args.window,
+            "hidden": args.hidden,
+            "epochs": args.epochs,
+            "lr": args.lr,
+            "seed": args.seed,
+            "first_epoch_loss": losses[0],
+            "final_epoch_loss": losses[-1],
+            "train_seconds": round(seconds, 2),
+        }
+        cli.check_finite(metrics["lstm_mse"], "test MSE", "the end", f"--lr than {args.lr:g}")
+        metrics["ratio"] = (
+            metrics["lstm_mse"] / metrics["naive_mse"] if metrics["naive_mse"] else None
+        )
+        outputs.json(out / "metrics.json", metrics)
+        outputs.csv(
+            out / "predictions.csv",
+            ["month", "true", "lstm", "naive"],
+            (
+                [t, f"{a:.6f}", f"{b:.6f}", f"{c:.6f}"]
+                for t, a, b, c in zip(targets, truth, lstm, naive, strict=True)
+            ),
+        )
+        outputs.figure(
+            out / "forecast.png", plot(series, n_train, list(targets), lstm, naive, losses)
+        )
+        written = outputs.commit()
+    ratio = "n/a" if metrics["ratio"] is None else f"{metrics['ratio']:.3f}"
     print(
         f"test MSE: LSTM {metrics['lstm_mse']:.3f}, naive {metrics['naive_mse']:.3f} "
-        f"(ratio {metrics['ratio']:.3f}); wrote {out}/metrics.json, predictions.csv, forecast.png"
+        f"(ratio {ratio}); wrote " + ", ".join(str(path) for path in written)
     )
     return metrics
 
 
-def parse_args(argv: list[str] | None = None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--csv", help="a CSV file with your own series (rows in time order)")
-    parser.add_argument("--column", help="the numeric column of --csv to forecast")
-    parser.add_argument("--window", type=int, default=30, help="past points per prediction")
-    parser.add_argument("--hidden", type=int, default=32, help="LSTM hidden size")
-    parser.add_argument("--epochs", type=int, default=60, help="passes over the windows")
-    parser.add_argument("--lr", type=float, default=0.01, help="Adam learning rate")
-    parser.add_argument("--batch-size", type=int, default=64, help="windows per Adam step")
+def parse_args(argv: list[str] | None = None) -> Any:
+    parser = cli.parser("train_lstm", "python -m v3_nn.train_lstm", __doc__)
     parser.add_argument(
-        "--seed", type=int, default=0, help="synthetic noise, initial weights, batch order"
+        "--data",
+        type=cli.existing_file,
+        help="a CSV file with your own series, rows in time order (default: the synthetic one)",
     )
-    parser.add_argument("--out", default="output/timeseries", help="folder for the results")
+    parser.add_argument("--column", help="the numeric column of --data to forecast (default: none)")
+    parser.add_argument(
+        "--window", type=cli.positive_int, default=30, help="past points per prediction"
+    )
+    parser.add_argument("--hidden", type=cli.positive_int, default=32, help="LSTM hidden size")
+    parser.add_argument(
+        "--epochs", type=cli.positive_int, default=60, help="passes over the windows"
+    )
+    parser.add_argument("--lr", type=cli.positive_float, default=0.01, help="Adam's learning rate")
+    parser.add_argument(
+        "--batch-size", type=cli.positive_int, default=64, help="windows per Adam step"
+    )
+    parser.add_argument(
+        "--seed", type=cli.seed, default=0, help="synthetic noise, initial weights, batch order"
+    )
+    parser.add_argument("--out", type=Path, default=Path("output/timeseries"), help="output folder")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
-    if bool(args.csv) != bool(args.column):
-        parser.error("--csv and --column go together")
-    if args.window < 1 or args.hidden < 1 or args.epochs < 1 or args.batch_size < 1:
-        parser.error("--window, --hidden, --epochs and --batch-size must be positive")
-    return parser, args
+    if (args.data is None) != (args.column is None):
+        parser.error("--data and --column go together")
+    return args
 
 
+@cli.script("train_lstm")
 def main(argv: list[str] | None = None) -> dict:
-    parser, args = parse_args(argv)
-    try:
-        return run(args)
-    except SeriesError as error:
-        parser.error(str(error))
+    return run(parse_args(argv))
 
 
 if __name__ == "__main__":
