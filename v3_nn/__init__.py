@@ -87,3 +87,21 @@ from .layers.embedding import EmbeddingBag
 from .layers.flatten import Unflatten
 from .layers.linear import Bilinear
 from .layers.transformer import Transformer, TransformerDecoder, TransformerDecoderLayer
+from .loss import (
+    CosineEmbeddingLoss,
+    CTCLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
+    HuberLoss,
+    KLDivLoss,
+    MarginRankingLoss,
+    MultiLabelMarginLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    NLLLoss2d,
+    PoissonNLLLoss,
+    SmoothL1Loss,
+    SoftMarginLoss,
+    TripletMarginLoss,
+    TripletMarginWithDistanceLoss,
+)
