@@ -47,6 +47,9 @@ from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, se
 from .ops import *  # noqa: F403
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 
+# isort: split
+from . import linalg  # torch.linalg's names (after the ops, which it re-exports)
+
 Size = tuple  # torch.Size is a tuple of ints; shapes here are plain tuples
 
 
