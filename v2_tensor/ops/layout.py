@@ -188,7 +188,7 @@ def repeat_interleave(
     the copies next to each other; over the flattened tensor when dim is None. With only a
     tensor of counts, the indices 0, 1, ... each repeated that many times."""
     if repeats is None:  # torch.repeat_interleave(counts)
-        counts = _repeat_counts(input, 1)
+        counts = _repeat_counts(input, np.size(input.array))
         return Tensor(np.repeat(np.arange(counts.size), counts))
     x = input if dim is not None else reshape(input, -1)
     d = 0 if dim is None else normalize_dim("repeat_interleave", dim, x.ndim)
@@ -440,7 +440,9 @@ class Unfold(Function):
         strides = list(x.strides)
         strides[dim] *= step
         view = strided_view(x, shape, (*strides, x.strides[dim]))
-        if step < size and count > 1:  # overlapping windows: in-place writes are refused
+        if step < size and count > 1:
+            # overlapping windows: in-place writes are refused (torch writes an element once
+            # per window holding it, so its result depends on the order of the writes)
             view.flags.writeable = False
         return view
 
