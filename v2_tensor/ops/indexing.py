@@ -247,7 +247,25 @@ def _is_int(item: Any) -> bool:
     return isinstance(item, int | np.integer)
 
 
-def _torch_steps(index: tuple) -> tuple[tuple, ...]:
+def _expand_ellipsis(index: tuple, ndim: int) -> tuple:
+    """The index with `...` written as the slices it stands for: NumPy counts an ellipsis as
+    separating two index arrays even when it spans no dim, torch does not."""
+    position = next((i for i, item in enumerate(index) if item is Ellipsis), None)
+    if position is None:
+        return index
+    consumed = 0
+    for item in index:
+        if isinstance(item, np.ndarray):
+            consumed += item.ndim if item.dtype.kind == "b" else 1
+        elif not (item is None or item is Ellipsis or isinstance(item, BoolScalar)):
+            consumed += 1
+    width = ndim - consumed
+    if width < 0:
+        return index  # too many indices: NumPy raises the IndexError
+    return (*index[:position], *(slice(None),) * width, *index[position + 1 :])
+
+
+def _torch_steps(index: tuple, ndim: int) -> tuple[tuple, ...]:
     """The index as NumPy indexes applied one after the other, in torch's order.
 
     torch selects the integer indices first and then applies the index arrays to what is
@@ -263,7 +281,10 @@ def _torch_steps(index: tuple) -> tuple[tuple, ...]:
             arrays = True
         elif isinstance(item, BoolScalar):
             bools = True
-    if not bools and (not arrays or not any(_is_int(item) for item in index)):
+    if not (arrays or bools):
+        return (index,)
+    index = _expand_ellipsis(index, ndim)
+    if not bools and not any(_is_int(item) for item in index):
         return (index,)
     basic, advanced = [], []
     for item in index:
@@ -286,7 +307,7 @@ def getitem(input: Tensor, index: Any) -> Tensor:
     index = _normalize_index(index)
     try:
         out = input
-        for step in _torch_steps(index):
+        for step in _torch_steps(index, input.ndim):
             out = GetItem.apply(out, step)
         return out
     except IndexError as error:
@@ -298,7 +319,7 @@ def getitem(input: Tensor, index: Any) -> Tensor:
 def index_put(input: Tensor, index: Any, value: Any) -> Tensor:
     """A copy of input with input[index] = value (value broadcast and cast to input's dtype)."""
     index = _normalize_index(index)
-    steps = _torch_steps(index)
+    steps = _torch_steps(index, input.ndim)
     if isinstance(value, Tensor):
         value = value.to(input.dtype)
     elif not isinstance(value, int | float | bool):
@@ -825,8 +846,10 @@ def index_fill(input: Tensor, dim: int, index: Any, value: Any) -> Tensor:
     """input with every position along dim listed in the 1-D index set to value."""
     d = normalize_dim("index_fill", dim, input.ndim)
     index = np.asarray(index.array if isinstance(index, Tensor) else index)
-    if index.dtype.kind not in "iu" or index.ndim > 1:
-        raise IndexError(f"index_fill: index must be a 1-D integer tensor, got {index.dtype}")
+    if index.dtype != np.int64:
+        raise IndexError(f"index_fill_(): expected dtype int64 for index, got {index.dtype}")
+    if index.ndim > 1:
+        raise RuntimeError(f"index_fill: index has to be a vector/scalar, got shape {index.shape}")
     length = input.shape[d] if input.ndim else 1
     if index.size and (index.min() < -length or index.max() >= length):
         raise IndexError(f"index_fill: index out of range for dim {d} of shape {input.shape}")
