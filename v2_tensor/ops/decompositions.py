@@ -89,9 +89,9 @@ class Inv(Function):
 class Det(Function):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
-        out = np.linalg.det(a)
-        ctx.save_for_backward(a, out)
-        return np.asarray(out)
+        out = np.asarray(np.linalg.det(a))
+        ctx.save_for_backward(a, out)  # the returned array itself: d det is differentiated too
+        return out
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> Tensor:
@@ -216,10 +216,15 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> InvExResult:  # noqa: N8
     except LinAlgError:
         if check_errors:
             raise
-        singular = np.linalg.matrix_rank(a.array) < a.shape[-1]
-        return InvExResult(
-            Tensor(np.full(a.shape, np.nan, a.dtype)), Tensor(singular.astype(np.int32))
-        )
+    # some matrix is singular: each one on its own (the singular ones' inverses are nan)
+    matrices = a.array.reshape(-1, *a.shape[-2:])
+    inverses, info = np.full(matrices.shape, np.nan, a.dtype), np.zeros(len(matrices), np.int32)
+    for i, matrix in enumerate(matrices):
+        try:
+            inverses[i] = np.linalg.inv(matrix)
+        except np.linalg.LinAlgError:
+            info[i] = 1
+    return InvExResult(Tensor(inverses.reshape(a.shape)), Tensor(info.reshape(a.shape[:-2])))
 
 
 def det(A: Tensor) -> Tensor:  # noqa: N803
@@ -251,7 +256,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Any = None) -> Tensor
             "linalg.solve: Expected A and B to have the same dtype, but found A of type "
             f"{a.dtype} and B of type {B.dtype} instead"
         )
-    vector = left and _right_hand_side("linalg.solve", a, B)
+    vector = _right_hand_side("linalg.solve", a, B)
     b = B.unsqueeze(-1) if vector else B
     n = a.shape[-1]
     if b.ndim < 2 or (b.shape[-2] if left else b.shape[-1]) != n:
@@ -364,8 +369,12 @@ def _not_positive(matrix: np.ndarray) -> int:
 
 
 def cholesky_legacy(input: Tensor, upper: bool = False) -> Tensor:
-    """torch.cholesky (deprecated in torch): linalg.cholesky with `upper` positional."""
-    return cholesky(input, upper=upper)
+    """torch.cholesky: removed from torch (it raises), and so refused here too."""
+    raise RuntimeError(
+        "This function was deprecated since version 1.9 and is now removed. `cholesky` is "
+        "deprecated in favor of `linalg.cholesky`: L = linalg.cholesky(A), or "
+        "U = linalg.cholesky(A, upper=True) for upper=True"
+    )
 
 
 def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:  # noqa: N803
@@ -398,15 +407,15 @@ class Qr(Function):
         return q, r
 
     @staticmethod
-    def backward(ctx: Context, grad_q: Tensor, grad_r: Tensor) -> Tensor:
-        q, r = ctx.saved_tensors
-        m, n = q.shape[-2], r.shape[-1]
+    def backward(ctx: Context, grad_q: Tensor, grad_r: Tensor) -> tuple:
         if ctx.mode == "r":
             raise RuntimeError(
                 "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
                 "Please use linalg.qr(A, mode='reduced') if you are going to differentiate "
                 "through linalg.qr."
             )
+        q, r = ctx.saved_tensors
+        m, n = q.shape[-2], r.shape[-1]
         if ctx.mode == "complete" and m > n:
             raise RuntimeError(
                 "The QR decomposition is not differentiable when mode='complete' and nrows > ncols."
@@ -417,14 +426,14 @@ class Qr(Function):
         if m >= n:  # gA = (gQ + Q copyltu(M)) R⁻ᵀ, copyltu = triu(M) mirrored, diagonal once
             upper = triu(m_)
             b = grad_q + q @ (upper + upper.mT - diag_embed(upper.diagonal(0, -2, -1)))
-            return SolveTriangular.apply(r.mT, b, False, False, False)
-        # wide: A = Q [X | Y]; the square part as above, Y's gradient is Qᵀ-free: gY = Q gR
+            return SolveTriangular.apply(r.mT, b, False, False, False), None
+        # wide: A = Q [X | Y] with X square; gX from the skew part of M, plus Q gR throughout
         skew = tril(m_.mT - m_)
         b = q @ skew
         square = r[..., :, :m]
         grad = SolveTriangular.apply(square.mT, b, False, False, False)
         zeros = Tensor(np.zeros((*grad.shape[:-1], n - m), grad.dtype))
-        return cat([grad, zeros], -1) + q @ grad_r
+        return cat([grad, zeros], -1) + q @ grad_r, None
 
 
 def qr(A: Tensor, mode: str = "reduced", *, out: Any = None) -> QrResult:  # noqa: N803
@@ -437,8 +446,11 @@ def qr(A: Tensor, mode: str = "reduced", *, out: Any = None) -> QrResult:  # noq
 
 
 def qr_legacy(input: Tensor, some: bool = True) -> QrResult:
-    """torch.qr (deprecated in torch): some=True is mode='reduced', False 'complete'."""
-    return qr(input, "reduced" if some else "complete")
+    """torch.qr: removed from torch (it raises), and so refused here too."""
+    raise RuntimeError(
+        "This function was deprecated since version 1.9 and is now removed. `qr` is deprecated "
+        "in favor of `linalg.qr`: Q, R = linalg.qr(A, 'reduced' if some else 'complete')"
+    )
 
 
 # ---- symmetric eigendecomposition ----------------------------------------------------------------

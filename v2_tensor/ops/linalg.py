@@ -161,12 +161,9 @@ def _sublist_equation(args: tuple) -> tuple[str, list]:
                 raise RuntimeError(f"einsum(): subscript in sublist must be in [0, 52), got {item}")
         return out
 
-    operands, subs = list(args[0::2]), [letters(s) for s in args[1::2]]
-    output = None
-    if len(subs) < len(operands):
-        raise RuntimeError("einsum(): each operand in the sublist format needs its sublist")
-    if len(subs) > len(operands):
-        output = subs.pop()
+    output = letters(args[-1]) if len(args) % 2 else None  # an odd count ends in the output's
+    pairs = args[: len(args) - len(args) % 2]
+    operands, subs = list(pairs[0::2]), [letters(s) for s in pairs[1::2]]
     equation = ",".join(subs) + ("" if output is None else "->" + output)
     return equation, operands
 
@@ -576,8 +573,9 @@ class Cdist(Function):
         elif p == np.inf:
             each = g * diff.sign() * (diff.abs() == d).to(grad.dtype)
         else:
-            ratio = diff.abs() / where(zero, 1.0, d)
-            each = where(zero | Tensor(diff.array == 0), 0.0, g * diff.sign() * ratio ** (p - 1))
+            flat = zero | Tensor(diff.array == 0)  # no gradient where a coordinate's gap is 0
+            ratio = where(flat, 1.0, diff.abs() / where(zero, 1.0, d))
+            each = where(flat, 0.0, g * diff.sign() * ratio ** (p - 1))
         return each.sum(-2), -each.sum(-3), None
 
 
