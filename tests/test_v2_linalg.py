@@ -194,7 +194,7 @@ def test_in_place_add_family():
         v = a[1] * 1.0
         v.addmv_(a, a[0], alpha=2.0)
         batch = c[None] * 1.0
-        batch.baddbmm_(a[None], batch, beta=0.5)
+        batch.baddbmm_(a[None], a[None] + 1.0, beta=0.5)
         results.append([c.tolist(), v.tolist(), batch.tolist()])
     assert results[0] == results[1]
 
