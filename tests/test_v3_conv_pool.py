@@ -253,9 +253,20 @@ def test_bad_input_raises_clear_errors():
         avg_pool2d(image, 5)
     with pytest.raises(RuntimeError, match="must be positive"):
         max_pool2d(image, 2, stride=0)
-    with pytest.raises(RuntimeError, match="output_size must be positive"):
-        adaptive_avg_pool2d(image, (0, 2))
+    with pytest.raises(RuntimeError, match="output_size must be greater than or equal to 0"):
+        adaptive_avg_pool2d(image, (-1, 2))
     with pytest.raises(TypeError, match="input must be a Tensor"):
         avg_pool2d(np.zeros((1, 1, 4, 4)), 2)
-    with pytest.raises(RuntimeError, match="max_pool2d: not implemented for int64"):
-        max_pool2d(vt.tensor(np.zeros((1, 1, 4, 4), np.int64)), 2, padding=1)
+    with pytest.raises(NotImplementedError, match="adaptive_avg_pool2d.* not implemented for int"):
+        adaptive_avg_pool2d(vt.tensor(np.zeros((1, 1, 4, 4), np.int64)), 2)
+
+
+def test_integer_pooling_matches_torch():
+    x = np.arange(16).reshape(1, 1, 4, 4) * 3 - 20
+    for pool in (max_pool2d, avg_pool2d):
+        ours = pool(vt.tensor(x), 3, padding=1, ceil_mode=True)
+        theirs = getattr(torch.nn.functional, pool.__name__)(
+            torch.tensor(x), 3, padding=1, ceil_mode=True
+        )
+        assert ours.dtype == np.int64
+        np.testing.assert_array_equal(ours.array, theirs.numpy())

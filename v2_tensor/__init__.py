@@ -19,7 +19,13 @@ import builtins
 from .tensor import Tensor
 
 # isort: split
-from . import autograd, dtypes, ops, random
+from . import (
+    autograd,
+    dtypes,
+    linalg,  # torch.linalg's namespace (norms; each op group adds its names)
+    ops,
+    random,
+)
 from .device import accelerator, backends, cuda, device
 from .dtypes import (
     bool,
@@ -46,9 +52,6 @@ from .function import Function, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .ops import *  # noqa: F403
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
-
-# isort: split
-from . import linalg  # torch.linalg's names (after the ops, which it re-exports)
 
 Size = tuple  # torch.Size is a tuple of ints; shapes here are plain tuples
 

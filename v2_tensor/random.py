@@ -55,9 +55,14 @@ default_generator = Generator()
 
 
 def _check_seed(seed: Any) -> int:
+    """A Generator's seed is an int kept in 64 bits, as torch's: negative seeds wrap around,
+    seeds outside [-2⁶³, 2⁶⁴) are a ValueError, anything but an int a RuntimeError."""
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__}")
-    return int(seed) % (1 << 64)
+        raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
+    value = int(seed)
+    if not -(1 << 63) <= value < (1 << 64):
+        raise ValueError(f"manual_seed: seed {value} does not fit in 64 bits")
+    return value % (1 << 64)
 
 
 def generator() -> np.random.Generator:
@@ -75,8 +80,9 @@ def source(generator: Generator | None = None) -> np.random.Generator:
 
 
 def manual_seed(seed: int) -> Generator:
-    """Reseed the global generator so that every later draw repeats (torch.manual_seed)."""
-    return default_generator.manual_seed(seed)
+    """Reseed the global generator so that every later draw repeats (torch.manual_seed, which
+    reads the seed with int(): 3.7 and '3' are seeds too)."""
+    return default_generator.manual_seed(int(seed))
 
 
 def seed() -> int:

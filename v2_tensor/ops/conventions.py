@@ -165,3 +165,46 @@ def reduction(name: str, function: type[Function], float_only: bool = False) -> 
         return function.apply(x, read_dims(name, x, dim, axis), keepdim)
 
     return op
+
+
+# ---- helpers added with the elementwise, reduction and random op groups --------------------
+
+
+def refuse_kinds(op: str, x: Tensor, kinds: str, what: str = "") -> None:
+    """torch has no kernel of `op` for these dtype kinds ('b' bool, 'iu' integers): it raises
+    NotImplementedError (a RuntimeError), as here."""
+    if x.array.dtype.kind in kinds:
+        raise NotImplementedError(
+            f'"{op}" not implemented for {x.dtype} tensors{what} (shape {x.shape})'
+        )
+
+
+def tensor_operands(op: str, a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """torch.atan2, hypot, maximum, ... take two tensors: a Python number is a TypeError."""
+    for name, x in (("input", a), ("other", b)):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(x).__name__}")
+    return operands(op, a, b)
+
+
+def float_operands(op: str, a: Any, b: Any) -> tuple[Operand, Operand]:
+    """Two operands promoted as torch does, then integers and bools to the default float
+    dtype (atan2, copysign, xlogy: floating-point functions of two arguments)."""
+    a, b = operands(op, a, b)
+    if not any(isinstance(x, Tensor) and x.array.dtype.kind == "f" for x in (a, b)):
+        floating_dtype = dtypes.get_default_dtype()
+        a, b = cast_operand(a, floating_dtype), cast_operand(b, floating_dtype)
+    return a, b
+
+
+def one_dim(op: str, dim: Any, axis: Any, ndim: int) -> int:
+    """A required single dim (cumsum, median(dim), ...) from `dim` or its alias `axis`."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op}(): got both dim and its alias axis")
+        dim = axis
+    if dim is None:
+        raise TypeError(f'{op}() missing 1 required positional argument: "dim"')
+    from .dims import normalize_dim
+
+    return normalize_dim(op, dim, ndim)

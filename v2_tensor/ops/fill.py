@@ -21,7 +21,8 @@ class Fill(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple:
-        return None, grad  # a 0-d tensor value: the engine sums the gradient of every copy
+        # the old values get a zero gradient (as torch's); a 0-d tensor value gets the sum
+        return _nothing(ctx, grad), grad
 
 
 class Copy(Function):
@@ -31,7 +32,7 @@ class Copy(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple:
-        return None, grad
+        return _nothing(ctx, grad), grad
 
 
 class Overwrite(Function):
@@ -43,7 +44,17 @@ class Overwrite(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple:
-        return None, None
+        return _nothing(ctx, grad), None
+
+
+def zero_gradient(grad: Tensor) -> Tensor:
+    """The gradient of a piecewise-constant op: zeros (not grad * 0, which is nan for inf)."""
+    return Fill.apply(grad, 0)
+
+
+def _nothing(ctx: Context, grad: Tensor) -> Tensor | None:
+    """Zeros for the overwritten tensor, when it needs a gradient."""
+    return zero_gradient(grad) if ctx.needs_input_grad[0] else None
 
 
 def fill(input: Tensor, value: Any) -> Tensor:
@@ -84,9 +95,11 @@ def _draws(input: Tensor, values: np.ndarray) -> Tensor:
     return Overwrite.apply(input, values)
 
 
-def _require_float(op: str, x: Tensor) -> None:
+def _require_float(op: str, x: Tensor, error: type[Exception] = NotImplementedError) -> None:
+    """Continuous draws need a float tensor: torch has no integer kernel (NotImplementedError;
+    exponential_ says RuntimeError)."""
     if x.array.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating point tensor, got {x.dtype}")
+        raise error(f"{op}: expected a floating point tensor, got {x.dtype}")
 
 
 def normal(input: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
@@ -115,7 +128,7 @@ def bernoulli(input: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
 
 
 def exponential(input: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
-    _require_float("exponential_", input)
+    _require_float("exponential_", input, RuntimeError)
     if lambd <= 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     return _draws(input, random.source(generator).exponential(1.0 / lambd, input.shape))
@@ -124,7 +137,24 @@ def exponential(input: Tensor, lambd: float = 1.0, *, generator: Any = None) -> 
 def random_(
     input: Tensor, from_: int = 0, to: int | None = None, *, generator: Any = None
 ) -> Tensor:
-    """Integers uniform on [from, to) (to defaults to the dtype's largest exact integer)."""
+    """Integers uniform on [from, to): random_(to) is [0, to), random_() is [0, the dtype's
+    largest exactly representable integer], as torch."""
     if to is None:
-        from_, to = 0, from_ if from_ else 2 ** (24 if input.dtype == np.float32 else 53)
+        from_, to = (0, from_) if from_ else (0, _default_top(input.dtype))
+    if from_ >= to:
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={from_} >= to={to}"
+        )
+    if input.dtype.kind in "iu":
+        limits = np.iinfo(input.dtype)
+        if from_ < limits.min or to - 1 > limits.max:
+            raise RuntimeError(f"random_: to - 1 ({to - 1}) is out of bounds for {input.dtype}")
     return _draws(input, random.source(generator).integers(from_, to, input.shape))
+
+
+def _default_top(dtype: np.dtype) -> int:
+    if dtype.kind == "f":
+        return 2 ** (np.finfo(dtype).nmant + 1) + 1
+    if dtype.kind == "b":
+        return 2
+    return int(np.iinfo(dtype).max) + 1

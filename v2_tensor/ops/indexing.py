@@ -17,7 +17,7 @@ from ..tensor import Tensor
 from .arithmetic import where
 from .conventions import as_tensor_arg, broadcast_shape
 from .dims import normalize_dim
-from .joins import pad
+from .joins import Pad, pad
 
 
 class GetItem(Function):
@@ -107,7 +107,14 @@ class ScatterAdd(Function):
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple:
-        return grow(Gather.apply(grad, ctx.dim, ctx.index), ctx.src_shape), None, None, None
+        return _to_source(Gather.apply(grad, ctx.dim, ctx.index), ctx.src_shape), None, None, None
+
+
+def _to_source(grad: Tensor, shape: tuple) -> Tensor:
+    """The gradient of a scatter's src: src's elements beyond the index's shape got none."""
+    if grad.shape == shape:
+        return grad
+    return Pad.apply(grad, tuple((0, n - m) for n, m in zip(shape, grad.shape, strict=True)), 0.0)
 
 
 class Scatter(Function):
@@ -130,7 +137,7 @@ class Scatter(Function):
         if x_needs:  # the overwritten positions get nothing
             grad_x = Scatter.apply(grad, ctx.dim, ctx.index, 0.0)
         if src_needs:
-            grad_src = grow(Gather.apply(grad, ctx.dim, ctx.index), ctx.src_shape)
+            grad_src = _to_source(Gather.apply(grad, ctx.dim, ctx.index), ctx.src_shape)
         return grad_x, None, None, grad_src
 
 
@@ -139,14 +146,6 @@ def _positions(dim: int, index: np.ndarray) -> tuple:
     positions = list(np.indices(index.shape, sparse=True))
     positions[dim] = index
     return tuple(positions)
-
-
-def grow(grad: Tensor, shape: tuple) -> Tensor:
-    """A gradient of index's shape for a src larger than index: zeros for the unused part."""
-    if grad.shape == tuple(shape) or len(shape) == 0:
-        return grad
-    widths = [w for i in reversed(range(len(shape))) for w in (0, shape[i] - grad.shape[i])]
-    return pad(grad, widths)
 
 
 def _leading(shape: tuple) -> tuple:
@@ -511,7 +510,7 @@ class ScatterReduce(Function):
             grad_x, grad_src = x_is * share, src_is * share.gather(dim, Tensor(index))
         if not include_self:  # the overwritten input got nothing
             grad_x = grad_x.scatter(dim, index, 0.0)
-        return grad_x, None, None, grow(grad_src, ctx.src_shape), None, None
+        return grad_x, None, None, _to_source(grad_src, ctx.src_shape), None, None
 
 
 def scatter_reduce(

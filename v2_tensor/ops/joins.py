@@ -57,7 +57,8 @@ class Unbind(Function):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, dim: int) -> tuple:
         ctx.dim = dim
-        return tuple(np.moveaxis(x, dim, 0))
+        moved = np.moveaxis(x, dim, 0)
+        return tuple(moved[i, ...] for i in range(moved.shape[0]))  # views, also when 0-d
 
     @staticmethod
     def backward(ctx: Context, *grads: Tensor) -> tuple:

@@ -144,17 +144,22 @@ def scaled_dot_product_attention(
     dropout_p: float = 0.0,
     is_causal: bool = False,
     scale: float | None = None,
+    enable_gqa: bool = False,
 ) -> vt.Tensor:
     """torch.nn.functional.scaled_dot_product_attention: (..., L, E) x (..., S, E) x (..., S, Ev).
 
     attn_mask: bool (True = may attend) or float (added to the scores), broadcastable to
     (..., L, S). is_causal: query i sees keys j <= i (top-left aligned, as torch).
+    enable_gqa: grouped-query attention, the heads (dim -3) of key and value each repeated
+    to the query's number of heads (every key head serves Hq / Hk consecutive query heads).
     """
     _check_qkv(query, key, value)
     if attn_mask is not None and is_causal:
         raise RuntimeError(
             "scaled_dot_product_attention: explicit attn_mask should not be set when is_causal=True"
         )
+    if enable_gqa:
+        key, value = _repeat_heads(query, key), _repeat_heads(query, value)
     L, S = query.shape[-2], key.shape[-2]
     if is_causal:
         bias = _bias_where(~np.tri(L, S, dtype=bool), query.dtype)
@@ -173,6 +178,27 @@ def scaled_dot_product_attention(
             )
     output, _ = attention(query, key, value, bias, dropout_p, scale)
     return output
+
+
+def _repeat_heads(query: vt.Tensor, x: vt.Tensor) -> vt.Tensor:
+    """x's heads (dim -3) repeated in place to the query's count (torch's repeat_interleave)."""
+    if query.ndim < 3 or x.ndim < 3:
+        raise IndexError(
+            "scaled_dot_product_attention: enable_gqa needs a heads dim -3 in query, key and "
+            f"value, got query {tuple(query.shape)} and {tuple(x.shape)}"
+        )
+    heads, kv_heads = query.shape[-3], x.shape[-3]
+    if heads % kv_heads:
+        raise RuntimeError(
+            "scaled_dot_product_attention: number of heads in key and value must divide the "
+            f"number of heads in query, got {kv_heads} and {heads}"
+        )
+    repeats = heads // kv_heads
+    if repeats == 1:
+        return x
+    *lead, s, e = x.shape
+    expanded = x.unsqueeze(-3).expand(*lead, repeats, s, e)
+    return expanded.reshape(*lead[:-1], heads, s, e)
 
 
 def _bias_where(masked_out: np.ndarray, dtype: np.dtype) -> vt.Tensor:

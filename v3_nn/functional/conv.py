@@ -1,189 +1,46 @@
-"""Convolution as matrix multiplication (im2col).
+"""Convolution and transposed convolution as matrix multiplication (im2col), in 1, 2 and 3 D.
 
-Gathering every window the kernel sees into the columns of a matrix turns a
-convolution into one matmul for the whole batch (one per group):
+Gathering every window the kernel sees into the columns of a matrix turns a convolution
+into one matmul for the whole batch (one per group):
 
-    cols[(c, i, j), (n, h, w)] = x_pad[n, c, h*s_h + i*d_h, w*s_w + j*d_w]
+    cols[(c, i, j), (n, h, w)] = x_pad[n, c, h*s_h + i*d_h, w*s_w + j*d_w]      (Unfold)
     y = W.reshape(O, C*kh*kw) @ cols + b
 
-The backward pass is the same matmul transposed (dW = dy @ cols^T, dcols = W^T @ dy)
-followed by col2im, which adds each column gradient back onto the input window it came
-from, one kernel offset (i, j) at a time.
+A transposed convolution is the adjoint of a convolution in its input: the same matmul
+transposed, then col2im adds each column back onto the window it came from:
+
+    cols = W.reshape(C_in, C_out*kh*kw)ᵀ @ x      y = Fold(cols) + b
+
+Both are composed of Tensor ops (Unfold and Fold, each the other's backward, and matmul),
+so their gradients come from the engine and are differentiable again: the gradient of a
+convolution in its input is a transposed convolution, in its weight a product of columns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import math
+from collections.abc import Sequence
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from v2_tensor import Tensor
-from v2_tensor.autograd import Function, once_differentiable
 
-Pair = tuple[int, int]
-Padding4 = tuple[int, int, int, int]  # (top, bottom, left, right)
-
-
-def as_tuple(value: int | Sequence[int], n: int, name: str, op: str) -> tuple[int, ...]:
-    """An int or a sequence of n ints (torch's _pair/_single) as an n-tuple of ints."""
-    values = (value,) * n if isinstance(value, int | np.integer) else tuple(value)
-    if len(values) == 1:
-        values *= n
-    if len(values) != n or not all(isinstance(v, int | np.integer) for v in values):
-        raise TypeError(f"{op}: {name} must be an int or {n} ints, got {value!r}")
-    return tuple(int(v) for v in values)
-
-
-def output_size(size: int, kernel: int, stride: int, pad_total: int, dilation: int) -> int:
-    """Number of window positions along one axis: floor((L + pad - d(k-1) - 1) / s) + 1."""
-    return (size + pad_total - dilation * (kernel - 1) - 1) // stride + 1
-
-
-def pad_spatial(x: np.ndarray, padding: Padding4, value: float = 0.0) -> np.ndarray:
-    """x with its last two axes padded by (top, bottom, left, right) copies of value."""
-    top, bottom, left, right = padding
-    if not any(padding):
-        return x
-    h, w = x.shape[-2:]
-    padded = np.full((*x.shape[:-2], h + top + bottom, w + left + right), value, x.dtype)
-    padded[..., top : top + h, left : left + w] = x
-    return padded
-
-
-def sliding_windows(xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair) -> np.ndarray:
-    """View (N, C, Ho, Wo, kh, kw) of every kernel window over the padded input (no copy)."""
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
-    span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
-    return sliding_window_view(xp, span, axis=(-2, -1))[:, :, ::sh, ::sw, ::dh, ::dw]
-
-
-def kernel_offsets(
-    kernel: Pair, stride: Pair, dilation: Pair, out: Pair
-) -> Iterator[tuple[int, int, tuple]]:
-    """(i, j, grid) per kernel offset: grid indexes x_pad[.., i*d_h + s_h*h, j*d_w + s_w*w]."""
-    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out
-    for i in range(kh):
-        rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
-        for j in range(kw):
-            yield i, j, (..., rows, slice(j * dw, j * dw + sw * (wo - 1) + 1, sw))
-
-
-def add_windows(
-    window_grad: np.ndarray, padded_shape: tuple[int, ...], stride: Pair, dilation: Pair
-) -> np.ndarray:
-    """col2im: adjoint of sliding_windows, window_grad laid out (N, C, kh, kw, Ho, Wo).
-
-    One slice-add per kernel offset accumulates every window, overlapping ones included.
-    """
-    kernel, out = window_grad.shape[2:4], window_grad.shape[4:]
-    grad = np.zeros(padded_shape, window_grad.dtype)
-    for i, j, grid in kernel_offsets(kernel, stride, dilation, out):
-        grad[grid] += window_grad[:, :, i, j]
-    return grad
-
-
-def unpad_spatial(xp: np.ndarray, padding: Padding4, size: Pair) -> np.ndarray:
-    """The interior of a padded array: inverse of pad_spatial."""
-    top, _, left, _ = padding
-    return xp[..., top : top + size[0], left : left + size[1]]
-
-
-def im2col(xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, groups: int) -> np.ndarray:
-    """cols (G, C/G*kh*kw, N*Ho*Wo): a row per weight, a column per output pixel of the batch."""
-    windows = sliding_windows(xp, kernel, stride, dilation)  # (N, C, Ho, Wo, kh, kw)
-    n, _, ho, wo = windows.shape[:4]
-    return windows.transpose(1, 4, 5, 0, 2, 3).reshape(groups, -1, n * ho * wo)
-
-
-class Conv2dFunction(Function):
-    """y = W @ im2col(x) + b, with the padding, stride, dilation and groups of torch's conv2d.
-
-    The whole batch is one matrix product per group (a few large BLAS calls rather than one
-    per sample, which matters most when BLAS runs on several threads).
-    """
-
-    @staticmethod
-    def forward(ctx, x, weight, bias, stride: Pair, padding: Padding4, dilation: Pair, groups: int):
-        n, _, h, w = x.shape
-        out_channels, _, kh, kw = weight.shape
-        xp = pad_spatial(x, padding)
-        cols = im2col(xp, (kh, kw), stride, dilation, groups)  # (G, K, N*Ho*Wo)
-        ho = output_size(h, kh, stride[0], padding[0] + padding[1], dilation[0])
-        wo = output_size(w, kw, stride[1], padding[2] + padding[3], dilation[1])
-        kernel_matrix = weight.reshape(groups, out_channels // groups, -1)  # (G, O/G, K)
-        y = (kernel_matrix @ cols).reshape(out_channels, n, ho, wo)
-        if bias is not None:
-            y += bias.reshape(-1, 1, 1, 1)
-        ctx.save_for_backward(cols, weight)
-        ctx.geometry = (x.shape, xp.shape, stride, padding, dilation, groups)
-        return y.transpose(1, 0, 2, 3)  # (N, O, Ho, Wo)
-
-    @staticmethod
-    @once_differentiable
-    def backward(ctx, grad_y):
-        cols, weight = (t.array for t in ctx.saved_tensors)
-        x_shape, padded_shape, stride, padding, dilation, groups = ctx.geometry
-        need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
-        dy = grad_y.array
-        n, out_channels, ho, wo = dy.shape
-        # (G, O/G, N*Ho*Wo): the output gradient laid out like the columns
-        dy_matrix = dy.transpose(1, 0, 2, 3).reshape(groups, out_channels // groups, -1)
-        grad_x = grad_weight = grad_bias = None
-        if need_x:
-            # dcols = W^T @ dy, then col2im adds each column back onto its window
-            kernel_matrix = weight.reshape(groups, out_channels // groups, -1)
-            dcols = kernel_matrix.swapaxes(-1, -2) @ dy_matrix  # (G, K, N*Ho*Wo)
-            dcols = dcols.reshape(x_shape[1], *weight.shape[2:], n, ho, wo)  # (C, kh, kw, N, ..)
-            grad_xp = add_windows(dcols.transpose(3, 0, 1, 2, 4, 5), padded_shape, stride, dilation)
-            grad_x = unpad_spatial(grad_xp, padding, x_shape[2:])
-        if need_weight:  # dW = dy @ cols^T
-            grad_weight = (dy_matrix @ cols.swapaxes(-1, -2)).reshape(weight.shape)
-        if need_bias:
-            grad_bias = dy.sum((0, 2, 3))
-        return grad_x, grad_weight, grad_bias, None, None, None, None
-
-
-class SeparableMap2dFunction(Function):
-    """y = A @ x @ B^T along the last two axes, so dx = A^T @ dy @ B (pads, averages)."""
-
-    @staticmethod
-    def forward(ctx, x, a: np.ndarray, b: np.ndarray):
-        ctx.matrices = (a, b)
-        return a @ x @ b.T
-
-    @staticmethod
-    @once_differentiable
-    def backward(ctx, grad_y):
-        a, b = ctx.matrices
-        return a.T @ grad_y.array @ b, None, None
-
+from .padding import pad
+from .windows import Windows, as_tuple, columns, uncolumns, window_count
 
 PADDING_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
 def mode_pad(input: Tensor, pads: Sequence[tuple[int, int]], mode: str) -> Tensor:
-    """Pad the last len(pads) axes by 'reflect', 'replicate' or 'circular' (torch's F.pad modes).
-
-    Each padded row is a copy of one input row, so padding is a selection matrix on each side:
-    x_pad = R @ x @ C^T with R = I[np.pad(arange(H), pads_h, mode)].
-    """
-    one_dim = len(pads) == 1
-    x = input.unsqueeze(-2) if one_dim else input
-    pads = ((0, 0), *pads) if one_dim else tuple(pads)
-    largest = {"reflect": -1, "circular": 0, "replicate": np.inf}[mode]  # pad <= size + this
-    for n, pad in zip(x.shape[-2:], pads, strict=True):
-        if max(pad) > n + largest:
-            raise RuntimeError(f"{mode} padding {pad} is too large for an input axis of size {n}")
-    row, col = (
-        np.eye(n, dtype=x.dtype)[np.pad(np.arange(n), pad, mode=PADDING_MODES[mode])]
-        for n, pad in zip(x.shape[-2:], pads, strict=True)
-    )
-    y = SeparableMap2dFunction.apply(x, row, col)
-    return y.squeeze(-2) if one_dim else y
+    """Pad the last len(pads) axes by (before, after) in mode 'reflect', 'replicate' or
+    'circular' (the padding of Conv's padding_mode; F.pad with the widths in torch's order)."""
+    flat = [width for before_after in reversed(tuple(pads)) for width in before_after]
+    return pad(input, flat, mode=mode)
 
 
-def _check_conv_args(op: str, input, weight, bias, groups: int, dims: int) -> None:
+def _check_conv_args(
+    op: str, input, weight, bias, groups: int, dims: int, transposed: bool = False
+) -> None:
     for name, value in (("input", input), ("weight", weight), ("bias", bias)):
         if not (isinstance(value, Tensor) or (name == "bias" and value is None)):
             raise TypeError(f"{op}: {name} must be a Tensor, not {type(value).__name__}")
@@ -192,26 +49,32 @@ def _check_conv_args(op: str, input, weight, bias, groups: int, dims: int) -> No
             f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to {op}, "
             f"but got input of size: {list(input.shape)}"
         )
+    layout = "in_channels, out_channels / groups" if transposed else "out_channels, in_channels"
     if weight.ndim != dims + 2:
         raise RuntimeError(
-            f"{op}: weight must be {dims + 2}D (out_channels, in_channels / groups, kernel), "
-            f"got size {list(weight.shape)}"
+            f"{op}: weight must be {dims + 2}D ({layout} / groups, kernel), got size "
+            f"{list(weight.shape)}"
         )
-    if not isinstance(groups, int | np.integer) or groups < 1 or weight.shape[0] % groups:
+    if not isinstance(groups, int | np.integer) or groups < 1:
+        raise RuntimeError(f"{op}: non-positive groups is not supported, got groups={groups!r}")
+    if weight.shape[0] % groups:
         raise RuntimeError(
-            f"{op}: groups={groups!r} must be a positive int dividing out_channels "
-            f"{weight.shape[0]}"
+            f"{op}: given groups={groups}, expected weight to be divisible by {groups} at "
+            f"dimension 0, but got weight of size {list(weight.shape)} instead"
         )
     channels = input.shape[-dims - 1]
-    if channels != weight.shape[1] * groups:
+    expected = weight.shape[0] if transposed else weight.shape[1] * groups
+    if channels != expected:
         raise RuntimeError(
             f"{op}: given groups={groups}, weight of size {list(weight.shape)}, expected "
-            f"input{list(input.shape)} to have {weight.shape[1] * groups} channels, but got "
+            f"input{list(input.shape)} to have {expected} channels, but got "
             f"{channels} channels instead"
         )
-    if bias is not None and bias.shape != (weight.shape[0],):
+    outputs = weight.shape[1] * groups if transposed else weight.shape[0]
+    if bias is not None and bias.shape != (outputs,):
         raise RuntimeError(
-            f"{op}: bias of size {list(bias.shape)} does not match out_channels {weight.shape[0]}"
+            f"{op}: expected bias to be 1-dimensional with {outputs} elements, but got bias "
+            f"of size {list(bias.shape)} instead"
         )
     dtypes = {t.dtype for t in (input, weight, bias) if t is not None}
     if len(dtypes) > 1:
@@ -220,6 +83,10 @@ def _check_conv_args(op: str, input, weight, bias, groups: int, dims: int) -> No
         )
     if input.dtype.kind != "f":
         raise RuntimeError(f"{op}: not implemented for {input.dtype} input (floating point only)")
+    if min(weight.shape[2:]) < 1:
+        raise RuntimeError(
+            f"{op}: kernel size should be greater than zero, got {tuple(weight.shape[2:])}"
+        )
 
 
 def conv_padding(
@@ -228,51 +95,84 @@ def conv_padding(
     kernel: tuple[int, ...],
     stride: tuple[int, ...],
     dilation: tuple[int, ...],
+    error: type[Exception] = RuntimeError,
 ) -> tuple[tuple[int, int], ...]:
-    """(before, after) per spatial axis; 'same' puts the odd pixel after, as torch does."""
+    """(before, after) per spatial axis; 'same' puts the odd pixel after, as torch does.
+
+    torch's functional form raises RuntimeError for a bad string, its modules ValueError.
+    """
     dims = len(kernel)
     if padding == "valid":
         return ((0, 0),) * dims
     if padding == "same":
         if any(s != 1 for s in stride):
-            raise ValueError(f"{op}: padding='same' is not supported for strided convolutions")
+            raise error(f"{op}: padding='same' is not supported for strided convolutions")
         totals = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
         return tuple((t // 2, t - t // 2) for t in totals)
     if isinstance(padding, str):
-        raise ValueError(f"{op}: invalid padding string {padding!r}, should be 'same' or 'valid'")
+        raise error(f"{op}: invalid padding string {padding!r}, should be 'same' or 'valid'")
     pads = as_tuple(padding, dims, "padding", op)
     if any(p < 0 for p in pads):
         raise RuntimeError(f"{op}: negative padding is not supported, got {pads}")
     return tuple((p, p) for p in pads)
 
 
+def _positive(op: str, stride: tuple[int, ...], dilation: tuple[int, ...]) -> None:
+    if any(s < 1 for s in stride):
+        raise RuntimeError(f"{op}: non-positive stride is not supported, got {stride}")
+    if any(d < 1 for d in dilation):
+        raise RuntimeError(f"{op}: dilation should be greater than zero, got {dilation}")
+
+
+def _batched(input: Tensor, dims: int) -> Tensor:
+    return input.unsqueeze(0) if input.ndim == dims + 1 else input
+
+
+def _bias_shape(dims: int) -> tuple[int, ...]:
+    return (-1,) + (1,) * dims
+
+
 def _convolution(op, input, weight, bias, stride, padding, dilation, groups, dims: int) -> Tensor:
     _check_conv_args(op, input, weight, bias, groups, dims)
     stride = as_tuple(stride, dims, "stride", op)
     dilation = as_tuple(dilation, dims, "dilation", op)
-    if any(s < 1 for s in stride) or any(d < 1 for d in dilation):
-        raise RuntimeError(f"{op}: stride {stride} and dilation {dilation} must be positive")
+    _positive(op, stride, dilation)
     kernel = tuple(weight.shape[2:])
-    if min(kernel) < 1:
-        raise RuntimeError(f"{op}: kernel size should be greater than zero, got {kernel}")
     pads = conv_padding(op, padding, kernel, stride, dilation)
-    padded = tuple(n + a + b for n, (a, b) in zip(input.shape[-dims:], pads, strict=True))
+    size = tuple(input.shape[-dims:])
+    padded = tuple(n + a + b for n, (a, b) in zip(size, pads, strict=True))
     span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True))
     if any(p < s for p, s in zip(padded, span, strict=True)):
         raise RuntimeError(
             f"{op}: calculated padded input size per channel: {padded}, (dilated) kernel size: "
             f"{span}; kernel size can't be greater than actual input size"
         )
-    unbatched = input.ndim == dims + 1
-    x = input.unsqueeze(0) if unbatched else input
-    if dims == 1:  # a length-L signal is a 1 x L image
-        x, weight = x.unsqueeze(-2), weight.unsqueeze(-2)
-        stride, dilation, pads = (1, *stride), (1, *dilation), ((0, 0), *pads)
-    (top, bottom), (left, right) = pads
-    y = Conv2dFunction.apply(x, weight, bias, stride, (top, bottom, left, right), dilation, groups)
-    if dims == 1:
-        y = y.squeeze(-2)
-    return y.squeeze(0) if unbatched else y
+    out = tuple(
+        window_count(n, k, s, a + b, d)
+        for n, k, s, (a, b), d in zip(size, kernel, stride, pads, dilation, strict=True)
+    )
+    windows = Windows(kernel, stride, dilation, pads, size, out)
+    x = _batched(input, dims)
+    n, out_channels = x.shape[0], weight.shape[0]
+    cols = columns(x, windows).reshape(groups, -1, n * math.prod(out))  # (G, C/G*K, N*P)
+    kernel_matrix = weight.reshape(groups, out_channels // groups, -1)  # (G, O/G, C/G*K)
+    y = (kernel_matrix @ cols).reshape(out_channels, n, *out).transpose(0, 1)  # (N, O, *out)
+    if bias is not None:
+        y = y + bias.reshape(_bias_shape(dims))
+    return y.squeeze(0) if input.ndim == dims + 1 else y
+
+
+def conv1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int | Sequence[int] = 1,
+    padding: str | int | Sequence[int] = 0,
+    dilation: int | Sequence[int] = 1,
+    groups: int = 1,
+) -> Tensor:
+    """torch.nn.functional.conv1d: input (N, C, L) or (C, L), weight (O, C/groups, k)."""
+    return _convolution("conv1d", input, weight, bias, stride, padding, dilation, groups, dims=1)
 
 
 def conv2d(
@@ -288,7 +188,7 @@ def conv2d(
     return _convolution("conv2d", input, weight, bias, stride, padding, dilation, groups, dims=2)
 
 
-def conv1d(
+def conv3d(
     input: Tensor,
     weight: Tensor,
     bias: Tensor | None = None,
@@ -297,5 +197,244 @@ def conv1d(
     dilation: int | Sequence[int] = 1,
     groups: int = 1,
 ) -> Tensor:
-    """torch.nn.functional.conv1d: input (N, C, L) or (C, L), weight (O, C/groups, k)."""
-    return _convolution("conv1d", input, weight, bias, stride, padding, dilation, groups, dims=1)
+    """torch.nn.functional.conv3d: input (N, C, D, H, W) or (C, D, H, W)."""
+    return _convolution("conv3d", input, weight, bias, stride, padding, dilation, groups, dims=3)
+
+
+def transposed_output_size(
+    size: Sequence[int],
+    kernel: Sequence[int],
+    stride: Sequence[int],
+    padding: Sequence[int],
+    dilation: Sequence[int],
+    output_padding: Sequence[int],
+) -> tuple[int, ...]:
+    """(L - 1) s - 2p + d (k - 1) + output_padding + 1 per axis."""
+    return tuple(
+        (n - 1) * s - 2 * p + d * (k - 1) + op + 1
+        for n, k, s, p, d, op in zip(
+            size, kernel, stride, padding, dilation, output_padding, strict=True
+        )
+    )
+
+
+def _transposed_convolution(
+    op, input, weight, bias, stride, padding, output_padding, groups, dilation, dims: int
+) -> Tensor:
+    _check_conv_args(op, input, weight, bias, groups, dims, transposed=True)
+    if isinstance(padding, str):
+        raise TypeError(f"{op}: padding must be an int or {dims} ints, not {padding!r}")
+    stride = as_tuple(stride, dims, "stride", op)
+    dilation = as_tuple(dilation, dims, "dilation", op)
+    pads = as_tuple(padding, dims, "padding", op)
+    output_padding = as_tuple(output_padding, dims, "output_padding", op)
+    _positive(op, stride, dilation)
+    if any(p < 0 for p in pads):
+        raise RuntimeError(f"{op}: negative padding is not supported, got {pads}")
+    if any(p < 0 for p in output_padding):
+        raise RuntimeError(f"{op}: negative output_padding is not supported, got {output_padding}")
+    if any(p >= max(s, d) for p, s, d in zip(output_padding, stride, dilation, strict=True)):
+        raise RuntimeError(
+            f"{op}: output padding must be smaller than either stride or dilation, but got "
+            f"output_padding {output_padding}, stride {stride}, dilation {dilation}"
+        )
+    kernel = tuple(weight.shape[2:])
+    size = tuple(input.shape[-dims:])
+    out = transposed_output_size(size, kernel, stride, pads, dilation, output_padding)
+    if min(out) < 1:
+        raise RuntimeError(
+            f"{op}: given input size per channel: {size}, calculated output size per channel: "
+            f"{out}; output size is too small"
+        )
+    # the convolution whose input-adjoint this is maps out -> size
+    windows = Windows(kernel, stride, dilation, tuple((p, p) for p in pads), out, size)
+    x = _batched(input, dims)
+    n, in_channels = x.shape[0], x.shape[1]
+    out_channels = weight.shape[1] * groups
+    x_matrix = x.transpose(0, 1).reshape(groups, in_channels // groups, -1)  # (G, Cin/G, N*P)
+    kernel_matrix = weight.reshape(groups, in_channels // groups, -1)  # (G, Cin/G, Cout/G*K)
+    cols = kernel_matrix.mT @ x_matrix  # (G, Cout/G*K, N*P)
+    y = uncolumns(cols.reshape(out_channels, *kernel, n, *size), windows)  # (N, Cout, *out)
+    if bias is not None:
+        y = y + bias.reshape(_bias_shape(dims))
+    return y.squeeze(0) if input.ndim == dims + 1 else y
+
+
+def conv_transpose1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] = 0,
+    output_padding: int | Sequence[int] = 0,
+    groups: int = 1,
+    dilation: int | Sequence[int] = 1,
+) -> Tensor:
+    """torch.nn.functional.conv_transpose1d: input (N, C_in, L), weight (C_in, C_out/groups, k)."""
+    return _transposed_convolution(
+        "conv_transpose1d",
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        1,
+    )
+
+
+def conv_transpose2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] = 0,
+    output_padding: int | Sequence[int] = 0,
+    groups: int = 1,
+    dilation: int | Sequence[int] = 1,
+) -> Tensor:
+    """torch.nn.functional.conv_transpose2d: input (N, C_in, H, W), weight (C_in, C_out/groups,
+    kh, kw); the output is (H - 1) s - 2p + d (k - 1) + output_padding + 1 high."""
+    return _transposed_convolution(
+        "conv_transpose2d",
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        2,
+    )
+
+
+def conv_transpose3d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int | Sequence[int] = 1,
+    padding: int | Sequence[int] = 0,
+    output_padding: int | Sequence[int] = 0,
+    groups: int = 1,
+    dilation: int | Sequence[int] = 1,
+) -> Tensor:
+    """torch.nn.functional.conv_transpose3d: input (N, C_in, D, H, W)."""
+    return _transposed_convolution(
+        "conv_transpose3d",
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        3,
+    )
+
+
+# ---------------------------------------------------------------- unfold and fold
+
+
+def _block_geometry(op: str, kernel_size, dilation, padding, stride) -> tuple:
+    kernel = as_tuple(kernel_size, 2, "kernel_size", op)
+    dilation = as_tuple(dilation, 2, "dilation", op)
+    padding = as_tuple(padding, 2, "padding", op)
+    stride = as_tuple(stride, 2, "stride", op)
+    for name, values, low in (
+        ("kernel_size", kernel, 1),
+        ("dilation", dilation, 1),
+        ("padding", padding, 0),
+        ("stride", stride, 1),
+    ):
+        if min(values) < low:
+            kind = "non-negative" if low == 0 else "greater than zero"
+            raise RuntimeError(f"{op}: {name} should be {kind}, but got {name}={values}")
+    return kernel, dilation, padding, stride
+
+
+def _blocks(op: str, size, kernel, dilation, padding, stride) -> tuple[int, int]:
+    blocks = tuple(
+        window_count(n, k, s, 2 * p, d)
+        for n, k, s, p, d in zip(size, kernel, stride, padding, dilation, strict=True)
+    )
+    if min(blocks) < 1:
+        raise RuntimeError(
+            f"{op}: given input with spatial size {tuple(size)}, kernel_size={kernel}, "
+            f"dilation={dilation}, padding={padding}, calculated shape of the array of sliding "
+            f"blocks as {blocks}, but its components must be at least one"
+        )
+    return blocks
+
+
+def unfold(
+    input: Tensor,
+    kernel_size: int | Sequence[int],
+    dilation: int | Sequence[int] = 1,
+    padding: int | Sequence[int] = 0,
+    stride: int | Sequence[int] = 1,
+) -> Tensor:
+    """im2col: (N, C, H, W) -> (N, C * kh * kw, L), a column per sliding block (torch's order)."""
+    op = "unfold"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, not {type(input).__name__}")
+    if input.ndim < 3:
+        raise IndexError(f"{op}: expected 3D or 4D input (a batch of images), got {input.shape}")
+    if input.ndim > 4 or min(input.shape[1:]) < 1:
+        raise RuntimeError(
+            f"{op}: expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other "
+            f"non-zero dimensions for input, but got: {list(input.shape)}"
+        )
+    kernel, dilation, padding, stride = _block_geometry(op, kernel_size, dilation, padding, stride)
+    size = tuple(input.shape[-2:])
+    blocks = _blocks(op, size, kernel, dilation, padding, stride)
+    windows = Windows(kernel, stride, dilation, tuple((p, p) for p in padding), size, blocks)
+    x = _batched(input, 2)
+    n, c = x.shape[:2]
+    cols = columns(x, windows).reshape(c * math.prod(kernel), n, math.prod(blocks))
+    y = cols.transpose(0, 1)
+    return y.squeeze(0) if input.ndim == 3 else y
+
+
+def fold(
+    input: Tensor,
+    output_size: int | Sequence[int],
+    kernel_size: int | Sequence[int],
+    dilation: int | Sequence[int] = 1,
+    padding: int | Sequence[int] = 0,
+    stride: int | Sequence[int] = 1,
+) -> Tensor:
+    """col2im: (N, C * kh * kw, L) -> (N, C, H, W), overlapping values summed (unfold's adjoint)."""
+    op = "fold"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, not {type(input).__name__}")
+    if input.ndim not in (2, 3) or min(input.shape[1:]) < 1:
+        raise RuntimeError(
+            f"{op}: expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size "
+            f"and non-zero dimensions for input, but got: {list(input.shape)}"
+        )
+    size = as_tuple(output_size, 2, "output_size", op)
+    kernel, dilation, padding, stride = _block_geometry(op, kernel_size, dilation, padding, stride)
+    x = input.unsqueeze(0) if input.ndim == 2 else input
+    n, rows, length = x.shape
+    volume = math.prod(kernel)
+    if rows % volume:
+        raise RuntimeError(
+            f"{op}: expected size of input's dimension 1 to be divisible by the product of "
+            f"kernel_size, but got input.size(1)={rows} and kernel_size={kernel}"
+        )
+    blocks = _blocks(op, size, kernel, dilation, padding, stride)
+    if length != math.prod(blocks):
+        raise RuntimeError(
+            f"{op}: given output_size={size}, kernel_size={kernel}, dilation={dilation}, "
+            f"padding={padding}, stride={stride}, expected size of input's dimension 2 to match "
+            f"the calculated number of sliding blocks {blocks[0]} * {blocks[1]} = "
+            f"{math.prod(blocks)}, but got input.size(2)={length}"
+        )
+    windows = Windows(kernel, stride, dilation, tuple((p, p) for p in padding), size, blocks)
+    cols = x.transpose(0, 1).reshape(rows // volume, *kernel, n, *blocks)
+    y = uncolumns(cols, windows)
+    return y.squeeze(0) if input.ndim == 2 else y

@@ -1,7 +1,11 @@
-"""Batch and layer normalisation, as torch.nn.functional.batch_norm and layer_norm.
+"""Normalisation, as torch.nn.functional: batch_norm, layer_norm, group_norm, instance_norm,
+rms_norm, local_response_norm and normalize.
 
-Both compute y = (x - mean) / sqrt(var + eps) * weight + bias with the biased
-variance; they differ in the axes the statistics are taken over.
+The first four compute y = (x - mean) / sqrt(var + eps) * weight + bias with the biased
+variance; they differ in the axes the statistics are taken over (batch and spatial dims,
+a sample's trailing dims, a sample's group of channels, one sample's one channel).
+rms_norm divides by the root mean square only. All are composed of Tensor ops, so they are
+differentiable as often as one likes.
 """
 
 from __future__ import annotations
@@ -9,8 +13,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 import v2_tensor as vt
 from v2_tensor import Tensor
+
+from .padding import pad
+from .pooling import avg_pool2d, avg_pool3d
 
 
 def _affine(normalized: Tensor, weight: Tensor | None, bias: Tensor | None, shape: tuple) -> Tensor:
@@ -29,13 +38,8 @@ def layer_norm(
     eps: float = 1e-5,
 ) -> Tensor:
     """Normalise over the trailing dims given by normalized_shape, per sample."""
-    normalized_shape = tuple(normalized_shape)
+    normalized_shape = _normalized_shape("layer_norm", input, normalized_shape, weight, bias)
     k = len(normalized_shape)
-    if input.ndim < k or tuple(input.shape[input.ndim - k :]) != normalized_shape:
-        raise ValueError(
-            f"layer_norm: input of shape {tuple(input.shape)} does not end in "
-            f"normalized_shape {normalized_shape}"
-        )
     dims = tuple(range(-k, 0))
     centered = input - input.mean(dim=dims, keepdim=True)
     variance = (centered * centered).mean(dim=dims, keepdim=True)
@@ -64,6 +68,13 @@ def batch_norm(
             f"batch_norm: expected input with a channel dim 1, got {tuple(input.shape)}"
         )
     channels = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None and t.shape != (channels,):
+            raise RuntimeError(
+                f"batch_norm: {name} should contain {channels} elements not {t.numel()} "
+                f"(input of shape {tuple(input.shape)})"
+            )
+    _check_channel_vectors("batch_norm", input, weight, bias)
     shape = (1, channels) + (1,) * (input.ndim - 2)
     if not training:
         if running_mean is None or running_var is None:
@@ -88,3 +99,160 @@ def batch_norm(
             running_mean.lerp_(mean.detach().reshape(channels), momentum)
             running_var.lerp_(variance.detach().reshape(channels) * (count / (count - 1)), momentum)
     return _affine(centered / (variance + eps).sqrt(), weight, bias, shape)
+
+
+def _check_channel_vectors(op: str, input: Tensor, weight, bias) -> None:
+    channels = input.shape[1]
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.shape != (channels,):
+            raise RuntimeError(
+                f"{op}: {name} should contain {channels} elements not {t.numel()} "
+                f"(input of shape {tuple(input.shape)})"
+            )
+
+
+def _normalized_shape(op: str, input: Tensor, normalized_shape, weight, bias) -> tuple:
+    if isinstance(normalized_shape, int | np.integer):
+        raise TypeError(
+            f"{op}(): argument 'normalized_shape' must be a tuple of ints, not int "
+            "(the module accepts an int)"
+        )
+    shape = tuple(int(n) for n in normalized_shape)
+    k = len(shape)
+    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k :]) != shape:
+        raise RuntimeError(
+            f"{op}: given normalized_shape={list(shape)}, expected input with shape "
+            f"[*, {', '.join(map(str, shape))}], but got input of size {list(input.shape)}"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise RuntimeError(
+                f"{op}: expected {name} to be of same shape as normalized_shape, but got "
+                f"{name} of shape {list(t.shape)} and normalized_shape = {list(shape)}"
+            )
+    return shape
+
+
+def group_norm(
+    input: Tensor,
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each sample's channels in num_groups groups (input (N, C, *))."""
+    op = "group_norm"
+    if input.ndim < 2:
+        raise RuntimeError(
+            f"{op}: expected at least 2 dimensions for input tensor but received {input.ndim}"
+        )
+    n, channels = input.shape[:2]
+    if num_groups < 1 or channels % num_groups:
+        raise RuntimeError(
+            f"{op}: expected number of channels in input to be divisible by num_groups, but got "
+            f"input of shape {list(input.shape)} and num_groups={num_groups}"
+        )
+    _check_channel_vectors(op, input, weight, bias)
+    grouped = input.reshape(n, num_groups, -1)
+    centered = grouped - grouped.mean(dim=-1, keepdim=True)
+    variance = (centered * centered).mean(dim=-1, keepdim=True)
+    normalized = (centered / (variance + eps).sqrt()).reshape(input.shape)
+    return _affine(normalized, weight, bias, (channels,) + (1,) * (input.ndim - 2))
+
+
+def instance_norm(
+    input: Tensor,
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel of each sample over its spatial dims (input (N, C, *)).
+
+    With use_input_stats and running buffers given, each buffer moves towards the sample
+    statistics averaged over the batch (the variance unbiased), in place, as torch's does.
+    Without use_input_stats it normalises with the running buffers.
+    """
+    op = "instance_norm"
+    if input.ndim < 3:
+        raise ValueError(
+            f"{op}: expected input (N, C, *spatial) with a spatial dim, got {tuple(input.shape)}"
+        )
+    channels = input.shape[1]
+    shape = (1, channels) + (1,) * (input.ndim - 2)
+    _check_channel_vectors(op, input, weight, bias)
+    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None and t.shape != (channels,):
+            raise RuntimeError(
+                f"{op}: {name} should contain {channels} elements not {t.numel()} "
+                f"(input of shape {tuple(input.shape)})"
+            )
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise RuntimeError(
+                f"{op}: expected running_mean and running_var to be defined when "
+                "use_input_stats is false"
+            )
+        centered = input - running_mean.reshape(shape)
+        return _affine(centered / (running_var.reshape(shape) + eps).sqrt(), weight, bias, shape)
+    count = math.prod(input.shape[2:])
+    if count <= 1:
+        raise ValueError(
+            f"{op}: expected more than 1 spatial element when training, got input size "
+            f"{tuple(input.shape)}"
+        )
+    dims = tuple(range(2, input.ndim))
+    mean = input.mean(dim=dims, keepdim=True)
+    centered = input - mean
+    variance = (centered * centered).mean(dim=dims, keepdim=True)
+    with vt.no_grad():  # running = (1 - m) running + m * (the batch's mean of the statistics)
+        if running_mean is not None:
+            running_mean.lerp_(mean.detach().reshape(-1, channels).mean(dim=0), momentum)
+        if running_var is not None:
+            unbiased = variance.detach().reshape(-1, channels) * (count / (count - 1))
+            running_var.lerp_(unbiased.mean(dim=0), momentum)
+    return _affine(centered / (variance + eps).sqrt(), weight, bias, shape)
+
+
+def rms_norm(
+    input: Tensor,
+    normalized_shape: Sequence[int],
+    weight: Tensor | None = None,
+    eps: float | None = None,
+) -> Tensor:
+    """y = x / sqrt(mean(x²) + eps) * weight over the trailing normalized_shape dims.
+
+    eps=None uses the machine epsilon of the input's dtype (torch.finfo(dtype).eps).
+    """
+    shape = _normalized_shape("rms_norm", input, normalized_shape, weight, None)
+    if eps is None:
+        eps = float(np.finfo(input.dtype).eps)
+    dims = tuple(range(-len(shape), 0))
+    normalized = input * ((input * input).mean(dim=dims, keepdim=True) + eps).pow(-0.5)
+    return normalized if weight is None else normalized * weight
+
+
+def local_response_norm(
+    input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+) -> Tensor:
+    """y = x / (k + alpha * mean of x² over `size` neighbouring channels)^beta (torch's code)."""
+    if input.ndim < 3:
+        raise ValueError(
+            f"local_response_norm: expected 3D or higher dimensionality input (got {input.ndim} "
+            "dimensions)"
+        )
+    if input.numel() == 0:
+        return input
+    div = input * input
+    if input.ndim == 3:
+        div = pad(div.unsqueeze(1), (0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool2d(div, (size, 1), stride=1).squeeze(1)
+    else:
+        sizes = input.shape
+        div = div.reshape(sizes[0], 1, sizes[1], sizes[2], -1)
+        div = pad(div, (0, 0, 0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool3d(div, (size, 1, 1), stride=1).squeeze(1).reshape(sizes)
+    return input / (div * alpha + k).pow(beta)

@@ -1,28 +1,160 @@
-"""Pooling over the same sliding windows as convolution (see conv.py).
+"""Pooling over the same sliding windows as convolution (see windows.py), in 1, 2 and 3 D.
 
-Max pooling routes each output's gradient to the first maximum of its window
-(torch's tie rule); average pooling spreads it evenly over the window; adaptive
-average pooling is a product of two averaging matrices, y = A_h @ x @ A_w^T.
+Max pooling keeps a running maximum over the kernel offsets and routes each output's
+gradient to the first maximum of its window (torch's tie rule); average pooling spreads it
+evenly over the window. Both are fused NumPy kernels whose backward is an op of its own:
+max pooling's backward routes dy to the argmax (a linear map of dy whose adjoint selects at
+the argmax, and the other way round), average pooling's spreads dy / divisor (whose adjoint
+is the average pool itself). So every pool here is differentiable as often as one likes.
+
+Adaptive average pooling is a product with one averaging matrix per axis,
+y = A_h @ x @ A_wᵀ, and adaptive max pooling a gather at the argmax of each window: both are
+Tensor ops whose gradients the engine gives.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 
+import v2_tensor as vt
 from v2_tensor import Tensor
-from v2_tensor.autograd import Function, once_differentiable
+from v2_tensor.autograd import Function
 
-from .conv import (
-    Padding4,
-    Pair,
-    SeparableMap2dFunction,
-    as_tuple,
-    kernel_offsets,
-    pad_spatial,
-    unpad_spatial,
-)
+from .windows import Windows, as_tuple
+
+Size = int | Sequence[int]
+
+
+# ---------------------------------------------------------------- max pooling kernels
+
+
+def max_windows(x: np.ndarray, windows: Windows) -> tuple[np.ndarray, np.ndarray]:
+    """(max, argmax offset) of every window, the input padded with -inf (its dtype's lowest)."""
+    lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    xp = windows.pad(x, lowest)
+    offsets = windows.offsets()
+    _, first = next(offsets)
+    lead = (slice(None), slice(None))
+    y = xp[(*lead, *first)].copy()
+    argmax = np.zeros(y.shape, np.min_scalar_type(math.prod(windows.kernel) - 1))
+    for k, (_, grid) in enumerate(offsets, start=1):
+        candidate = xp[(*lead, *grid)]
+        takes_over = (candidate > y) | np.isnan(candidate)
+        np.maximum(y, candidate, out=y)  # NaN-propagating, like the rule above
+        # k exceeds every earlier offset, so this sets argmax = k exactly where taken over
+        np.maximum(argmax, takes_over * argmax.dtype.type(k), out=argmax)
+    return y, argmax
+
+
+def window_sums(x: np.ndarray, windows: Windows) -> np.ndarray:
+    """The sum of every zero-padded window."""
+    xp = windows.pad(x)
+    y = np.zeros((*x.shape[:2], *windows.out), x.dtype)
+    for _, grid in windows.offsets():
+        y += xp[(slice(None), slice(None), *grid)]
+    return y
+
+
+class MaxPool(Function):
+    """(y, argmax): the max of each window of the input padded with -inf, and its offset.
+
+    A running max over the kernel offsets, with torch's rule: a later value takes over if it
+    is larger or NaN, so ties go to the first maximum in the window and NaN propagates.
+    """
+
+    @staticmethod
+    def forward(ctx, x, windows: Windows):
+        y, argmax = max_windows(x, windows)
+        ctx.save_for_backward(argmax)
+        ctx.windows = windows
+        return y, argmax
+
+    @staticmethod
+    def backward(ctx, grad_y, _grad_argmax):
+        (argmax,) = ctx.saved_tensors
+        return MaxPoolRoute.apply(grad_y, argmax.array, ctx.windows), None
+
+
+class MaxPoolRoute(Function):
+    """dx: each dy added onto the argmax of its window (max pooling's backward)."""
+
+    @staticmethod
+    def forward(ctx, dy, argmax: np.ndarray, windows: Windows):
+        ctx.argmax, ctx.windows = argmax, windows
+        finite = np.isfinite(dy).all()
+        spans = (d * (k - 1) + 1 for k, d in zip(windows.kernel, windows.dilation, strict=True))
+        disjoint = all(s >= span for s, span in zip(windows.stride, spans, strict=True))
+        grad_xp = np.zeros((*dy.shape[:2], *windows.padded), dy.dtype)
+        for k, (_, grid) in enumerate(windows.offsets()):
+            target = grad_xp[(slice(None), slice(None), *grid)]
+            is_max = argmax == k  # dy goes to the argmax of its window only
+            if not finite:  # route with where: 0 * inf would be NaN
+                target += np.where(is_max, dy, dy.dtype.type(0))
+            elif disjoint:  # no pixel is in two windows: write in place instead of adding
+                np.multiply(dy, is_max, out=target)
+            else:
+                target += dy * is_max
+        return grad_xp[(..., *windows.interior())]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return MaxPoolSelect.apply(grad, ctx.argmax, ctx.windows), None, None
+
+
+class MaxPoolSelect(Function):
+    """y[o] = x at the argmax of window o: the adjoint of MaxPoolRoute."""
+
+    @staticmethod
+    def forward(ctx, x, argmax: np.ndarray, windows: Windows):
+        ctx.argmax, ctx.windows = argmax, windows
+        xp = windows.pad(x)
+        y = np.zeros(argmax.shape, x.dtype)
+        for k, (_, grid) in enumerate(windows.offsets()):
+            np.copyto(y, xp[(slice(None), slice(None), *grid)], where=argmax == k)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        return MaxPoolRoute.apply(grad, ctx.argmax, ctx.windows), None, None
+
+
+# ---------------------------------------------------------------- average pooling kernels
+
+
+class AvgPool(Function):
+    """y = sum of each zero-padded window / divisor."""
+
+    @staticmethod
+    def forward(ctx, x, windows: Windows, divisor: np.ndarray):
+        ctx.windows, ctx.divisor = windows, divisor
+        return window_sums(x, windows) / divisor
+
+    @staticmethod
+    def backward(ctx, grad):
+        return AvgPoolSpread.apply(grad, ctx.windows, ctx.divisor), None, None
+
+
+class AvgPoolSpread(Function):
+    """dx: each window pixel gets dy / divisor back (the adjoint of AvgPool)."""
+
+    @staticmethod
+    def forward(ctx, dy, windows: Windows, divisor: np.ndarray):
+        ctx.windows, ctx.divisor = windows, divisor
+        share = dy / divisor
+        grad_xp = np.zeros((*dy.shape[:2], *windows.padded), share.dtype)
+        for _, grid in windows.offsets():
+            grad_xp[(slice(None), slice(None), *grid)] += share
+        return grad_xp[(..., *windows.interior())]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return AvgPool.apply(grad, ctx.windows, ctx.divisor), None, None
+
+
+# ---------------------------------------------------------------- geometry and checks
 
 
 def pool_output_size(
@@ -36,102 +168,7 @@ def pool_output_size(
     return out
 
 
-def _pool_padding(
-    size: Pair, out: Pair, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair
-) -> Padding4:
-    """(top, bottom, left, right) so that every one of the out windows lies inside the padding."""
-    extra = [
-        max(0, (o - 1) * s + d * (k - 1) + 1 - (n + 2 * p))
-        for n, o, k, s, p, d in zip(size, out, kernel, stride, padding, dilation, strict=True)
-    ]
-    return padding[0], padding[0] + extra[0], padding[1], padding[1] + extra[1]
-
-
-class MaxPool2dFunction(Function):
-    """(y, argmax): the max of each window of the input padded with -inf, and its offset in it.
-
-    A running max over the kernel offsets, with torch's rule: a later value takes over if it
-    is larger or NaN, so ties go to the first maximum in the window and NaN propagates.
-    """
-
-    @staticmethod
-    def forward(ctx, x, kernel: Pair, stride: Pair, padding: Padding4, dilation: Pair, out: Pair):
-        xp = pad_spatial(x, padding, -np.inf)
-        offsets = kernel_offsets(kernel, stride, dilation, out)
-        _, _, first = next(offsets)
-        y = xp[first].copy()
-        argmax = np.zeros(y.shape, np.min_scalar_type(kernel[0] * kernel[1] - 1))
-        for k, (_, _, grid) in enumerate(offsets, start=1):
-            candidate = xp[grid]
-            takes_over = (candidate > y) | np.isnan(candidate)
-            np.maximum(y, candidate, out=y)  # NaN-propagating, like the rule above
-            # k exceeds every earlier offset, so this sets argmax = k exactly where taken over
-            np.maximum(argmax, takes_over * argmax.dtype.type(k), out=argmax)
-        ctx.save_for_backward(argmax)
-        ctx.geometry = (x.shape, xp.shape, kernel, stride, padding, dilation)
-        return y, argmax
-
-    @staticmethod
-    @once_differentiable
-    def backward(ctx, grad_y, _grad_argmax):
-        (argmax,) = (t.array for t in ctx.saved_tensors)
-        x_shape, padded_shape, kernel, stride, padding, dilation = ctx.geometry
-        dy = grad_y.array
-        finite = np.isfinite(dy).all()
-        spans = (d * (size - 1) + 1 for size, d in zip(kernel, dilation, strict=True))
-        disjoint = all(s >= span for s, span in zip(stride, spans, strict=True))
-        grad_xp = np.zeros(padded_shape, dy.dtype)
-        for k, (_, _, grid) in enumerate(kernel_offsets(kernel, stride, dilation, dy.shape[2:])):
-            is_max = argmax == k  # dy goes to the argmax of its window only
-            if not finite:  # route with where: 0 * inf would be NaN
-                grad_xp[grid] += np.where(is_max, dy, dy.dtype.type(0))
-            elif disjoint:  # no pixel is in two windows: write in place instead of adding
-                np.multiply(dy, is_max, out=grad_xp[grid])
-            else:
-                grad_xp[grid] += dy * is_max
-        return unpad_spatial(grad_xp, padding, x_shape[2:]), None, None, None, None, None
-
-
-def _window_counts(size: int, out: int, kernel: int, stride: int, pad: int) -> tuple:
-    """Per output position: window length inside [-pad, size + pad) and inside [0, size)."""
-    start = np.arange(out) * stride - pad
-    end = np.minimum(start + kernel, size + pad)
-    return end - start, np.minimum(end, size) - np.maximum(start, 0)
-
-
-class AvgPool2dFunction(Function):
-    """y = sum of each zero-padded window / divisor; each window pixel gets dy / divisor back."""
-
-    @staticmethod
-    def forward(ctx, x, kernel: Pair, stride: Pair, padding: Padding4, divisor: np.ndarray):
-        xp = pad_spatial(x, padding)
-        y = np.zeros((*x.shape[:2], *divisor.shape), x.dtype)
-        for _, _, grid in kernel_offsets(kernel, stride, (1, 1), divisor.shape):
-            y += xp[grid]
-        ctx.geometry = (x.shape, xp.shape, kernel, stride, padding, divisor)
-        return y / divisor
-
-    @staticmethod
-    @once_differentiable
-    def backward(ctx, grad_y):
-        x_shape, padded_shape, kernel, stride, padding, divisor = ctx.geometry
-        share = grad_y.array / divisor
-        grad_xp = np.zeros(padded_shape, share.dtype)
-        for _, _, grid in kernel_offsets(kernel, stride, (1, 1), divisor.shape):
-            grad_xp[grid] += share
-        return unpad_spatial(grad_xp, padding, x_shape[2:]), None, None, None, None
-
-
-def adaptive_average_matrix(size: int, out: int, dtype: np.dtype) -> np.ndarray:
-    """A (out, size): row i averages x[floor(i*size/out) : ceil((i+1)*size/out)]."""
-    i = np.arange(out)
-    start = (i * size) // out
-    end = -((-(i + 1) * size) // out)
-    inside = (np.arange(size) >= start[:, None]) & (np.arange(size) < end[:, None])
-    return (inside / (end - start)[:, None]).astype(dtype)
-
-
-def _check_pool_input(op: str, input, dims: int) -> None:
+def _check_pool_input(op: str, input, dims: int, floating: bool = False) -> None:
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: input must be a Tensor, not {type(input).__name__}")
     if input.ndim not in (dims + 1, dims + 2):
@@ -139,12 +176,12 @@ def _check_pool_input(op: str, input, dims: int) -> None:
             f"{op}: expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input, "
             f"but got input of size: {list(input.shape)}"
         )
-    if input.dtype.kind != "f":
-        raise RuntimeError(f"{op}: not implemented for {input.dtype} input (floating point only)")
+    if input.dtype.kind != "f" and (floating or input.dtype.kind not in "iu"):
+        raise NotImplementedError(f'"{op}" not implemented for {input.dtype} input')
 
 
-def _pool_geometry(op, input, kernel_size, stride, padding, dilation, ceil_mode, dims: int):
-    """Checked (kernel, stride, padding, dilation, out) tuples, as torch validates pooling."""
+def _pool_windows(op, input, kernel_size, stride, padding, dilation, ceil_mode, dims) -> Windows:
+    """Checked window geometry, as torch validates pooling (ceil_mode's extra padding included)."""
     _check_pool_input(op, input, dims)
     kernel = as_tuple(kernel_size, dims, "kernel_size", op)
     stride = kernel if stride is None or stride == [] else as_tuple(stride, dims, "stride", op)
@@ -160,7 +197,7 @@ def _pool_geometry(op, input, kernel_size, stride, padding, dilation, ceil_mode,
                 f"{op}: pad should be at most half of kernel size, but got pad={p} and "
                 f"kernel_size={k}"
             )
-    size = input.shape[-dims:]
+    size = tuple(input.shape[-dims:])
     out = tuple(
         pool_output_size(n, k, s, p, d, ceil_mode)
         for n, k, s, p, d in zip(size, kernel, stride, padding, dilation, strict=True)
@@ -170,65 +207,58 @@ def _pool_geometry(op, input, kernel_size, stride, padding, dilation, ceil_mode,
             f"{op}: given input size {tuple(input.shape)}, calculated output size {out} "
             "is too small"
         )
-    return kernel, stride, padding, dilation, out
+    # padding after: p, plus whatever a ceil_mode window needs beyond it
+    pads = tuple(
+        (p, p + max(0, (o - 1) * s + d * (k - 1) + 1 - (n + 2 * p)))
+        for n, o, k, s, p, d in zip(size, out, kernel, stride, padding, dilation, strict=True)
+    )
+    return Windows(kernel, stride, dilation, pads, size, out)
 
 
-def _as_image(input: Tensor, dims: int) -> Tensor:
-    """(N, C, H, W) view of a batched or unbatched 1D or 2D input."""
-    x = input.unsqueeze(0) if input.ndim == dims + 1 else input
-    return x.unsqueeze(-2) if dims == 1 else x
+def _batched(input: Tensor, dims: int) -> Tensor:
+    return input.unsqueeze(0) if input.ndim == dims + 1 else input
 
 
-def _from_image(y: Tensor, input: Tensor, dims: int) -> Tensor:
-    y = y.squeeze(-2) if dims == 1 else y
+def _unbatched(y: Tensor, input: Tensor, dims: int) -> Tensor:
     return y.squeeze(0) if input.ndim == dims + 1 else y
 
 
+def _flat_positions(offset_index: np.ndarray, windows: Windows) -> np.ndarray:
+    """torch's indices: the position of each window's argmax in the flattened input plane."""
+    per_axis = np.unravel_index(offset_index.astype(np.int64), windows.kernel)
+    flat = np.zeros(offset_index.shape, np.int64)
+    dims = windows.dims
+    for axis, i in enumerate(per_axis):
+        shape = [1] * offset_index.ndim
+        shape[offset_index.ndim - dims + axis] = windows.out[axis]
+        start = (np.arange(windows.out[axis]) * windows.stride[axis]).reshape(shape)
+        position = start + i * windows.dilation[axis] - windows.padding[axis][0]
+        flat = flat * windows.size[axis] + position
+    return flat
+
+
+# ---------------------------------------------------------------- max pooling
+
+
 def _max_pool(op, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, dims):
-    kernel, stride, pad, dilation, out = _pool_geometry(
-        op, input, kernel_size, stride, padding, dilation, ceil_mode, dims
-    )
-    size = input.shape[-dims:]
-    if dims == 1:  # a length-L signal is a 1 x L image
-        kernel, stride, dilation, out, size = (
-            (1, *t) for t in (kernel, stride, dilation, out, size)
-        )
-        pad = (0, *pad)
-    padding4 = _pool_padding(size, out, kernel, stride, pad, dilation)
-    y, argmax = MaxPool2dFunction.apply(
-        _as_image(input, dims), kernel, stride, padding4, dilation, out
-    )
-    y = _from_image(y, input, dims)
+    windows = _pool_windows(op, input, kernel_size, stride, padding, dilation, ceil_mode, dims)
+    x = _batched(input, dims)
+    if x.dtype.kind != "f":  # integer max pooling: values only, no gradient
+        y, argmax = (Tensor(a) for a in max_windows(x.array, windows))
+    else:
+        y, argmax = MaxPool.apply(x, windows)
+    y = _unbatched(y, input, dims)
     if not return_indices:
         return y
-    # torch's indices: position of the max in the flattened (unpadded) input plane
-    i, j = np.divmod(argmax.array.astype(np.int64), kernel[1])
-    rows = np.arange(out[0]).reshape(-1, 1) * stride[0] + i * dilation[0] - pad[0]
-    cols = np.arange(out[1]) * stride[1] + j * dilation[1] - pad[1]
-    return y, _from_image(Tensor(rows * size[1] + cols), input, dims)
-
-
-def max_pool2d(
-    input: Tensor,
-    kernel_size: int | Sequence[int],
-    stride: int | Sequence[int] | None = None,
-    padding: int | Sequence[int] = 0,
-    dilation: int | Sequence[int] = 1,
-    ceil_mode: bool = False,
-    return_indices: bool = False,
-) -> Tensor | tuple[Tensor, Tensor]:
-    """torch.nn.functional.max_pool2d over (N, C, H, W) or (C, H, W)."""
-    return _max_pool(
-        "max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2
-    )
+    return y, _unbatched(Tensor(_flat_positions(argmax.array, windows)), input, dims)
 
 
 def max_pool1d(
     input: Tensor,
-    kernel_size: int | Sequence[int],
-    stride: int | Sequence[int] | None = None,
-    padding: int | Sequence[int] = 0,
-    dilation: int | Sequence[int] = 1,
+    kernel_size: Size,
+    stride: Size | None = None,
+    padding: Size = 0,
+    dilation: Size = 1,
     ceil_mode: bool = False,
     return_indices: bool = False,
 ) -> Tensor | tuple[Tensor, Tensor]:
@@ -238,53 +268,419 @@ def max_pool1d(
     )
 
 
+def max_pool2d(
+    input: Tensor,
+    kernel_size: Size,
+    stride: Size | None = None,
+    padding: Size = 0,
+    dilation: Size = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor | tuple[Tensor, Tensor]:
+    """torch.nn.functional.max_pool2d over (N, C, H, W) or (C, H, W)."""
+    return _max_pool(
+        "max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 2
+    )
+
+
+def max_pool3d(
+    input: Tensor,
+    kernel_size: Size,
+    stride: Size | None = None,
+    padding: Size = 0,
+    dilation: Size = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor | tuple[Tensor, Tensor]:
+    """torch.nn.functional.max_pool3d over (N, C, D, H, W) or (C, D, H, W)."""
+    return _max_pool(
+        "max_pool3d", input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, 3
+    )
+
+
+# ---------------------------------------------------------------- average pooling
+
+
+def _window_counts(size: int, out: int, kernel: int, stride: int, pad: int) -> tuple:
+    """Per output position: window length inside [-pad, size + pad) and inside [0, size)."""
+    start = np.arange(out) * stride - pad
+    end = np.minimum(start + kernel, size + pad)
+    return end - start, np.minimum(end, size) - np.maximum(start, 0)
+
+
+def _avg_pool(
+    op, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, dims
+) -> Tensor:
+    windows = _pool_windows(op, input, kernel_size, stride, padding, 1, ceil_mode, dims)
+    if dims == 3 and any(n < k for n, k in zip(windows.size, windows.kernel, strict=True)):
+        raise RuntimeError(  # torch's 3D average pool asks this of the unpadded input
+            f"{op}: input image {windows.size} smaller than kernel size {windows.kernel}"
+        )
+    if divisor_override is not None:
+        if not isinstance(divisor_override, int | np.integer) or divisor_override == 0:
+            raise RuntimeError(f"{op}: divisor must be not zero, got {divisor_override!r}")
+        divisor = np.full(windows.out, divisor_override, dtype=np.float64)
+    else:
+        divisor = np.ones((), np.float64)
+        for n, o, k, s, (p, _) in zip(
+            windows.size,
+            windows.out,
+            windows.kernel,
+            windows.stride,
+            windows.padding,
+            strict=True,
+        ):
+            full, inside = _window_counts(n, o, k, s, p)
+            divisor = np.multiply.outer(divisor, full if count_include_pad else inside)
+    x = _batched(input, dims)
+    if x.dtype.kind != "f":  # integer average pooling rounds towards zero, as torch's
+        total = window_sums(x.array.astype(np.int64), windows)
+        y = Tensor(np.trunc(total / divisor).astype(x.dtype))
+    else:
+        y = AvgPool.apply(x, windows, divisor.astype(x.dtype))
+    return _unbatched(y, input, dims)
+
+
+def avg_pool1d(
+    input: Tensor,
+    kernel_size: Size,
+    stride: Size | None = None,
+    padding: Size = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
+    """torch.nn.functional.avg_pool1d over (N, C, L) or (C, L)."""
+    return _avg_pool(
+        "avg_pool1d", input, kernel_size, stride, padding, ceil_mode, count_include_pad, None, 1
+    )
+
+
 def avg_pool2d(
     input: Tensor,
-    kernel_size: int | Sequence[int],
-    stride: int | Sequence[int] | None = None,
-    padding: int | Sequence[int] = 0,
+    kernel_size: Size,
+    stride: Size | None = None,
+    padding: Size = 0,
     ceil_mode: bool = False,
     count_include_pad: bool = True,
     divisor_override: int | None = None,
 ) -> Tensor:
     """torch.nn.functional.avg_pool2d; the divisor counts padding only if count_include_pad."""
-    op = "avg_pool2d"
-    kernel, stride, pad, _, out = _pool_geometry(
-        op, input, kernel_size, stride, padding, 1, ceil_mode, dims=2
+    return _avg_pool(
+        "avg_pool2d",
+        input,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+        2,
     )
-    size = input.shape[-2:]
-    if divisor_override is not None:
-        if not isinstance(divisor_override, int | np.integer) or divisor_override == 0:
-            raise RuntimeError(f"{op}: divisor_override must be a non-zero int")
-        divisor = np.full(out, divisor_override, dtype=input.dtype)
+
+
+def avg_pool3d(
+    input: Tensor,
+    kernel_size: Size,
+    stride: Size | None = None,
+    padding: Size = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """torch.nn.functional.avg_pool3d over (N, C, D, H, W) or (C, D, H, W)."""
+    return _avg_pool(
+        "avg_pool3d",
+        input,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+        3,
+    )
+
+
+# ---------------------------------------------------------------- power-average pooling
+
+
+def _lp_pool(op, input, norm_type, kernel_size, stride, ceil_mode, dims) -> Tensor:
+    """torch's formula: (sum over the window of x^p)^(1/p), from an average pool of x^p."""
+    if norm_type == 0:
+        raise ValueError(f"norm_type must be a non-zero value, but got {norm_type}")
+    max_pool = (max_pool1d, max_pool2d, max_pool3d)[dims - 1]
+    if norm_type == math.inf:
+        return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if norm_type == -math.inf:
+        return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    kernel = as_tuple(kernel_size, dims, "kernel_size", op)
+    out = _avg_pool(op, input.pow(norm_type), kernel, stride, 0, ceil_mode, True, None, dims)
+    # sign has no gradient: detached, an inf arriving where out = 0 stays 0 (torch's zeros)
+    return (out.sign().detach() * out.abs().relu() * math.prod(kernel)).pow(1.0 / norm_type)
+
+
+def lp_pool1d(
+    input: Tensor,
+    norm_type: float,
+    kernel_size: Size,
+    stride: Size | None = None,
+    ceil_mode: bool = False,
+) -> Tensor:
+    """torch.nn.functional.lp_pool1d: the p-norm of each window."""
+    return _lp_pool("lp_pool1d", input, norm_type, kernel_size, stride, ceil_mode, 1)
+
+
+def lp_pool2d(
+    input: Tensor,
+    norm_type: float,
+    kernel_size: Size,
+    stride: Size | None = None,
+    ceil_mode: bool = False,
+) -> Tensor:
+    """torch.nn.functional.lp_pool2d: the p-norm of each window."""
+    return _lp_pool("lp_pool2d", input, norm_type, kernel_size, stride, ceil_mode, 2)
+
+
+def lp_pool3d(
+    input: Tensor,
+    norm_type: float,
+    kernel_size: Size,
+    stride: Size | None = None,
+    ceil_mode: bool = False,
+) -> Tensor:
+    """torch.nn.functional.lp_pool3d: the p-norm of each window."""
+    return _lp_pool("lp_pool3d", input, norm_type, kernel_size, stride, ceil_mode, 3)
+
+
+# ---------------------------------------------------------------- adaptive pooling
+
+
+def adaptive_bounds(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:
+    """torch's windows: output i covers [floor(i * size / out), ceil((i + 1) * size / out))."""
+    i = np.arange(out)
+    return (i * size) // out, -((-(i + 1) * size) // out)
+
+
+def adaptive_average_matrix(size: int, out: int, dtype: np.dtype) -> np.ndarray:
+    """A (out, size): row i averages the inputs of window i."""
+    start, end = adaptive_bounds(size, out)
+    inside = (np.arange(size) >= start[:, None]) & (np.arange(size) < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
+def _adaptive_sizes(op: str, input: Tensor, output_size, dims: int) -> tuple[int, ...]:
+    if output_size is None or isinstance(output_size, int | np.integer):
+        sizes = (output_size,) * dims
     else:
-        (full_h, inside_h), (full_w, inside_w) = (
-            _window_counts(n, o, k, s, p)
-            for n, o, k, s, p in zip(size, out, kernel, stride, pad, strict=True)
+        sizes = tuple(output_size)
+    if len(sizes) != dims:
+        raise RuntimeError(f"{op}: output_size must be {dims}, got {output_size!r}")
+    out = tuple(n if o is None else o for n, o in zip(input.shape[-dims:], sizes, strict=True))
+    if not all(isinstance(o, int | np.integer) and not isinstance(o, bool) for o in out):
+        raise TypeError(f"{op}: output_size must be ints (or None), got {output_size!r}")
+    if min(out) < 0:
+        raise RuntimeError(
+            f"{op}: elements of output_size must be greater than or equal to 0 but received "
+            f"{output_size!r}"
         )
-        counts_h, counts_w = (full_h, full_w) if count_include_pad else (inside_h, inside_w)
-        divisor = np.outer(counts_h, counts_w).astype(input.dtype)
-    padding4 = _pool_padding(size, out, kernel, stride, pad, (1, 1))
-    y = AvgPool2dFunction.apply(_as_image(input, 2), kernel, stride, padding4, divisor)
-    return _from_image(y, input, 2)
+    if min(input.shape[-dims:]) < 1 or (input.ndim == dims + 2 and input.shape[1] < 1):
+        raise RuntimeError(
+            f"{op}: expected input to have non-zero size for non-batch dimensions, but input "
+            f"has sizes {list(input.shape)}"
+        )
+    return tuple(int(o) for o in out)
+
+
+def _adaptive_avg_pool(op: str, input: Tensor, output_size, dims: int) -> Tensor:
+    _check_pool_input(op, input, dims, floating=True)
+    out = _adaptive_sizes(op, input, output_size, dims)
+    y = input
+    for axis, (n, o) in enumerate(zip(input.shape[-dims:], out, strict=True)):
+        matrix = Tensor(adaptive_average_matrix(n, o, input.dtype))
+        y = _along_axis(y, input.ndim - dims + axis, matrix)
+    return y
+
+
+def _along_axis(x: Tensor, axis: int, matrix: Tensor) -> Tensor:
+    """matrix (m, n) applied along one axis of x (whose size there is n): a matmul."""
+    if axis == x.ndim - 1:
+        return x @ matrix.T
+    lead, trail = x.shape[:axis], x.shape[axis + 1 :]
+    folded = x.reshape(*lead, x.shape[axis], math.prod(trail))
+    return (matrix @ folded).reshape(*lead, matrix.shape[0], *trail)
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size: int | Sequence[int]) -> Tensor:
+    """torch.nn.functional.adaptive_avg_pool1d over (N, C, L) or (C, L)."""
+    if output_size is None:
+        raise TypeError("adaptive_avg_pool1d: output_size must be an int, not None")
+    return _adaptive_avg_pool("adaptive_avg_pool1d", input, output_size, 1)
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None]) -> Tensor:
     """torch.nn.functional.adaptive_avg_pool2d; None in output_size keeps that input size."""
-    op = "adaptive_avg_pool2d"
-    _check_pool_input(op, input, 2)
-    sizes = (output_size, output_size) if isinstance(output_size, int | None) else output_size
-    sizes = tuple(sizes)
-    if len(sizes) != 2:
-        raise TypeError(f"{op}: output_size must be an int or 2 ints, got {output_size!r}")
-    out = tuple(n if o is None else o for n, o in zip(input.shape[-2:], sizes, strict=True))
-    if not all(isinstance(o, int | np.integer) and o >= 1 for o in out):
-        raise RuntimeError(f"{op}: output_size must be positive, got {output_size!r}")
-    if min(input.shape[-2:]) < 1:
-        raise RuntimeError(f"{op}: input of size {list(input.shape)} has an empty plane")
-    x = _as_image(input, 2)
-    a_h, a_w = (
-        adaptive_average_matrix(n, o, x.dtype) for n, o in zip(x.shape[-2:], out, strict=True)
-    )
-    y = SeparableMap2dFunction.apply(x, a_h, a_w)  # y = A_h @ x @ A_w^T
-    return _from_image(y, input, 2)
+    return _adaptive_avg_pool("adaptive_avg_pool2d", input, output_size, 2)
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size: int | Sequence[int | None]) -> Tensor:
+    """torch.nn.functional.adaptive_avg_pool3d over (N, C, D, H, W) or (C, D, H, W)."""
+    return _adaptive_avg_pool("adaptive_avg_pool3d", input, output_size, 3)
+
+
+def _adaptive_argmax(x: np.ndarray, out: tuple[int, ...]) -> np.ndarray:
+    """Flat position (in the input plane) of the first maximum of every adaptive window.
+
+    Each axis's windows are padded to the longest one by repeating their last element,
+    which never changes a running maximum that only a larger value (or NaN) takes over.
+    """
+    dims = len(out)
+    size = x.shape[-dims:]
+    taps = []  # per axis: (out, longest window) input positions
+    for n, o in zip(size, out, strict=True):
+        start, end = adaptive_bounds(n, o)
+        longest = int((end - start).max()) if o else 1
+        taps.append(np.minimum(start[:, None] + np.arange(longest), end[:, None] - 1))
+    best = best_at = None
+    for choice in np.ndindex(*(t.shape[1] for t in taps)):
+        grids = np.ix_(*(t[:, j] for t, j in zip(taps, choice, strict=True)))
+        flat = np.ravel_multi_index(grids, size) if dims else 0
+        candidate = x[(..., *grids)]
+        if best is None:
+            best, best_at = candidate.copy(), np.broadcast_to(flat, candidate.shape).copy()
+            continue
+        takes_over = (candidate > best) | np.isnan(candidate)
+        best = np.where(takes_over, candidate, best)
+        best_at = np.where(takes_over, flat, best_at)
+    return best_at
+
+
+def _adaptive_max_pool(op: str, input: Tensor, output_size, return_indices: bool, dims: int):
+    _check_pool_input(op, input, dims, floating=True)
+    out = _adaptive_sizes(op, input, output_size, dims)
+    x = _batched(input, dims)
+    lead = x.shape[:2]
+    if min(out) == 0:
+        y = x.reshape(*lead, -1)[..., :0].reshape(*lead, *out)
+        indices = Tensor(np.zeros((*lead, *out), np.int64))
+    else:
+        positions = _adaptive_argmax(x.array, out)  # (N, C, *out)
+        y = vt.gather(x.reshape(*lead, -1), 2, positions.reshape(*lead, -1)).reshape(*lead, *out)
+        indices = Tensor(positions.astype(np.int64))
+    y = _unbatched(y, input, dims)
+    return (y, _unbatched(indices, input, dims)) if return_indices else y
+
+
+def adaptive_max_pool1d(
+    input: Tensor, output_size: int | Sequence[int], return_indices: bool = False
+) -> Tensor | tuple[Tensor, Tensor]:
+    """torch.nn.functional.adaptive_max_pool1d over (N, C, L) or (C, L)."""
+    if output_size is None:
+        raise TypeError("adaptive_max_pool1d: output_size must be an int, not None")
+    return _adaptive_max_pool("adaptive_max_pool1d", input, output_size, return_indices, 1)
+
+
+def adaptive_max_pool2d(
+    input: Tensor, output_size: int | Sequence[int | None], return_indices: bool = False
+) -> Tensor | tuple[Tensor, Tensor]:
+    """torch.nn.functional.adaptive_max_pool2d; indices are flat in the H*W plane."""
+    return _adaptive_max_pool("adaptive_max_pool2d", input, output_size, return_indices, 2)
+
+
+def adaptive_max_pool3d(
+    input: Tensor, output_size: int | Sequence[int | None], return_indices: bool = False
+) -> Tensor | tuple[Tensor, Tensor]:
+    """torch.nn.functional.adaptive_max_pool3d; indices are flat in the D*H*W volume."""
+    return _adaptive_max_pool("adaptive_max_pool3d", input, output_size, return_indices, 3)
+
+
+# ---------------------------------------------------------------- unpooling
+
+
+def _unpool_output_size(
+    input: Tensor, kernel, stride, padding, output_size, dims: int
+) -> tuple[int, ...]:
+    default = [
+        (input.shape[-dims + d] - 1) * stride[d] + kernel[d] - 2 * padding[d] for d in range(dims)
+    ]
+    if output_size is None:
+        return tuple(default)
+    output_size = [int(n) for n in output_size]
+    if len(output_size) == dims + 2:
+        output_size = output_size[2:]
+    if len(output_size) != dims:
+        raise ValueError(
+            f"output_size should be a sequence containing {dims} or {dims + 2} elements, but it "
+            f"has a length of '{len(output_size)}'"
+        )
+    for d in range(dims):
+        low, high = default[d] - stride[d], default[d] + stride[d]
+        if not low < output_size[d] < high:
+            raise ValueError(
+                f'invalid output_size "{tuple(output_size)}" (dim {d} must be between {low} and '
+                f"{high})"
+            )
+    return tuple(output_size)
+
+
+def _max_unpool(op, input, indices, kernel_size, stride, padding, output_size, dims) -> Tensor:
+    _check_pool_input(op, input, dims, floating=True)
+    kernel = as_tuple(kernel_size, dims, "kernel_size", op)
+    stride = kernel if stride is None else as_tuple(stride, dims, "stride", op)
+    padding = as_tuple(padding, dims, "padding", op)
+    index = np.asarray(indices.array if isinstance(indices, Tensor) else indices)
+    if index.dtype != np.int64:
+        raise RuntimeError(f"{op}: elements in indices should be type int64 but got {index.dtype}")
+    if index.shape != tuple(input.shape):
+        raise RuntimeError(
+            f"{op}: expected shape of indices to be same as that of the input tensor "
+            f"({list(input.shape)}) but got indices tensor with shape: {list(index.shape)}"
+        )
+    out = _unpool_output_size(input, kernel, stride, padding, output_size, dims)
+    plane = math.prod(out)
+    if index.size and (index.min() < 0 or index.max() >= plane):
+        bad = index[(index < 0) | (index >= plane)].flat[0]
+        raise RuntimeError(
+            f"{op}: found an invalid max index: {bad} (output volumes are of size "
+            f"{'x'.join(map(str, out))})"
+        )
+    x = _batched(input, dims)
+    lead = x.shape[:2]
+    flat = vt.zeros(*lead, plane, dtype=x.dtype)
+    y = flat.scatter(2, index.reshape(*lead, -1), x.reshape(*lead, -1)).reshape(*lead, *out)
+    return _unbatched(y, input, dims)
+
+
+def max_unpool1d(
+    input: Tensor,
+    indices: Tensor,
+    kernel_size: Size,
+    stride: Size | None = None,
+    padding: Size = 0,
+    output_size: Sequence[int] | None = None,
+) -> Tensor:
+    """torch.nn.functional.max_unpool1d: max_pool1d's values put back at their indices."""
+    return _max_unpool("max_unpool1d", input, indices, kernel_size, stride, padding, output_size, 1)
+
+
+def max_unpool2d(
+    input: Tensor,
+    indices: Tensor,
+    kernel_size: Size,
+    stride: Size | None = None,
+    padding: Size = 0,
+    output_size: Sequence[int] | None = None,
+) -> Tensor:
+    """torch.nn.functional.max_unpool2d: zeros except the pooled maxima, at their indices."""
+    return _max_unpool("max_unpool2d", input, indices, kernel_size, stride, padding, output_size, 2)
+
+
+def max_unpool3d(
+    input: Tensor,
+    indices: Tensor,
+    kernel_size: Size,
+    stride: Size | None = None,
+    padding: Size = 0,
+    output_size: Sequence[int] | None = None,
+) -> Tensor:
+    """torch.nn.functional.max_unpool3d."""
+    return _max_unpool("max_unpool3d", input, indices, kernel_size, stride, padding, output_size, 3)
