@@ -33,6 +33,15 @@ SELECT_OPS = {
     "scatter": (lambda L, x, s: x.scatter(1, T(L, INDEX), s), [(3, 4), (3, 2)]),
     "scatter_value": (lambda L, x: x.scatter(1, T(L, INDEX), 2.5), [(3, 4)]),
     "scatter_add": (lambda L, x, s: x.scatter_add(1, T(L, INDEX), s), [(3, 4), (3, 2)]),
+    "index_put_accumulate": (
+        lambda L, x, v: x.index_put((T(L, [0, 0, 2]),), v, accumulate=True),
+        [(3, 4), (3, 4)],
+    ),
+    "index_put_accumulate_pairs": (
+        lambda L, x, v: L.index_put(x, (T(L, [1, 1]), T(L, [0, 0])), v, accumulate=True),
+        [(2, 3, 2), (2,)],
+    ),
+    "index_put": (lambda L, x, v: x.index_put((T(L, [2, 0]),), v), [(3, 4), (4,)]),
     "index_select": (lambda L, x: x.index_select(1, T(L, [3, 0, 3])), [(2, 4)]),
     "index_select_int32": (lambda L, x: L.index_select(x, 0, T(L, [1], L.int32)), [(2, 4)]),
     "index_select_0d_index": (lambda L, x: x.index_select(0, T(L, 1)), [(2, 4)]),

@@ -315,8 +315,9 @@ def getitem(input: Tensor, index: Any) -> Tensor:
         ) from None
 
 
-def index_put(input: Tensor, index: Any, value: Any) -> Tensor:
-    """A copy of input with input[index] = value (value broadcast and cast to input's dtype)."""
+def index_put(input: Tensor, index: Any, value: Any, accumulate: bool = False) -> Tensor:
+    """A copy of input with input[index] = value (value broadcast and cast to input's dtype);
+    with accumulate=True, value added there instead (repeated positions add up)."""
     index = _normalize_index(index)
     steps = _torch_steps(index, input.ndim)
     if isinstance(value, Tensor):
@@ -337,7 +338,19 @@ def index_put(input: Tensor, index: Any, value: Any) -> Tensor:
             f"setitem: cannot assign a value of shape {np.shape(value)} to "
             f"x{_describe(index)} of shape {selection.shape} (tensor shape {input.shape})"
         ) from None
+    if accumulate:
+        return input + _added_at(input, steps, value, selection.shape)
     return IndexPut.apply(input, steps, value)
+
+
+def _added_at(x: Tensor, steps: tuple, value: Any, shape: tuple) -> Tensor:
+    """zeros of x's shape with value (broadcast to the selection's shape) added at the
+    selection, the steps undone from the last (each step's adjoint is IndexScatter)."""
+    value = value if isinstance(value, Tensor) else Tensor(np.asarray(value, x.dtype))
+    grad = value if value.shape == shape else value.expand(shape)
+    for k in range(len(steps) - 1, -1, -1):
+        grad = IndexScatter.apply(grad, steps[k], _select(x.array, steps[:k]).shape)
+    return grad
 
 
 def _drop_leading_ones(value: Tensor, ndim: int) -> Tensor:
