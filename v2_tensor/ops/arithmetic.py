@@ -284,7 +284,7 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:
     condition, the indices where it holds, as torch.where(condition)."""
     condition = condition.array if isinstance(condition, Tensor) else np.asarray(condition)
     if input is None and other is None:
-        return tuple(Tensor(i.astype(np.int64)) for i in np.nonzero(condition))
+        return tuple(Tensor(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(condition)))
     if condition.dtype != np.bool_:
         raise RuntimeError(f"where: condition must be a bool tensor, got {condition.dtype}")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):

@@ -173,3 +173,103 @@ def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.
     for k in range(len(pad) // 2):
         widths[x.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
     return Pad.apply(x, tuple(widths), value)
+
+
+# ---- tensor_split and the NumPy-style splits and stacks ------------------------------------
+
+
+def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """Pieces along dim: `sections` pieces as equal as can be (the first n % sections one
+    longer), or cut before each of the given indices. Each piece is a view of its own."""
+    from .indexing import GetItem  # (indexing imports this module)
+
+    if input.ndim == 0:
+        raise RuntimeError(
+            "tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims"
+        )
+    d = normalize_dim("tensor_split", dim, input.ndim)
+    length = input.shape[d]
+    cuts = indices_or_sections
+    if isinstance(cuts, Tensor):
+        if cuts.dtype != np.int64 or cuts.ndim > 1:
+            raise RuntimeError(
+                "tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
+                f"one-dimensional int64 tensor, but got a tensor with {cuts.ndim} dims of "
+                f"{cuts.dtype}"
+            )
+        cuts = int(cuts.item()) if cuts.ndim == 0 else cuts.array.tolist()
+    if isinstance(cuts, int | np.integer):
+        sections = int(cuts)
+        if sections <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {sections}")
+        size, extra = divmod(length, sections)
+        starts = [i * size + min(i, extra) for i in range(sections + 1)]
+    else:
+        starts = [0, *(int(i) for i in cuts), length]
+    pieces = []
+    for begin, end in zip(starts[:-1], starts[1:], strict=True):
+        begin = min(max(begin if begin >= 0 else begin + length, 0), length)
+        end = min(max(end if end >= 0 else end + length, 0), length)
+        where = (slice(None),) * d + (slice(begin, max(begin, end)),)
+        pieces.append(GetItem.apply(input, where))
+    return tuple(pieces)
+
+
+def _split_along(op: str, x: Tensor, cuts: Any, dim: int, least: int) -> tuple[Tensor, ...]:
+    if x.ndim < least:
+        raise RuntimeError(
+            f"torch.{op} requires a tensor with at least {least} dimension, but got a tensor "
+            f"with {x.ndim} dimensions!"
+        )
+    if isinstance(cuts, int) and cuts != 0 and x.shape[dim] % cuts:
+        raise RuntimeError(
+            f"torch.{op} attempted to split along dimension {dim}, but the size of the "
+            f"dimension {x.shape[dim]} is not divisible by the split_size {cuts}!"
+        )
+    return tensor_split(x, cuts, dim)
+
+
+def hsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:
+    dim = 1 if input.ndim > 1 else 0
+    return _split_along("hsplit", input, indices_or_sections, dim, 1)
+
+
+def vsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:
+    return _split_along("vsplit", input, indices_or_sections, 0, 2)
+
+
+def dsplit(input: Tensor, indices_or_sections: Any) -> tuple[Tensor, ...]:
+    return _split_along("dsplit", input, indices_or_sections, 2, 3)
+
+
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Joined along the second dim (the first for 1-D tensors), as NumPy's hstack."""
+    from .layout import atleast_1d
+
+    parts = atleast_1d(list(tensors))
+    return cat(parts, 0 if all(t.ndim == 1 for t in parts) else 1)
+
+
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Rows joined: 1-D tensors become rows (1, n) first."""
+    from .layout import atleast_2d
+
+    return cat(atleast_2d(list(tensors)), 0)
+
+
+row_stack = vstack
+
+
+def dstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Joined along the third dim, after atleast_3d."""
+    from .layout import atleast_3d
+
+    return cat(atleast_3d(list(tensors)), 2)
+
+
+def column_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """Columns joined: 0-d and 1-D tensors become columns (n, 1) first."""
+    parts = [
+        t.reshape(t.array.size, 1) if t.ndim <= 1 else t for t in _joinable("column_stack", tensors)
+    ]
+    return cat(parts, 1)
