@@ -78,7 +78,7 @@ def test_predict_errors_are_clear(trained, tmp_path):
         predict.main(["--index", "100000", "--checkpoint", str(checkpoint)])
     truncated = tmp_path / "truncated.npz"
     truncated.write_bytes(checkpoint.read_bytes()[:100])
-    with pytest.raises(SystemExit, match="predict: .*truncated.npz is not a readable .npz"):
+    with pytest.raises(SystemExit, match="predict: .*truncated.npz is not a readable"):
         predict.main(["--index", "0", "--checkpoint", str(truncated)])
     other = tmp_path / "other.npz"
     nn.save({"0.weight": np.zeros((3, 3))}, other, config={"side": 8, "hidden": [4]})
