@@ -84,14 +84,17 @@ def test_generic_dataset_is_collated_field_by_field():
 
 
 def test_data_errors():
-    with pytest.raises(ValueError, match=r"size mismatch.*\(3, 2\).*\(4,\)"):
+    # torch's types: an AssertionError for the sizes, and a Dataset has no len() of its own
+    with pytest.raises(AssertionError, match=r"Size mismatch.*\(3, 2\).*\(4,\)"):
         TensorDataset(np.zeros((3, 2)), np.zeros(4))
     with pytest.raises(ValueError, match="batch_size"):
         DataLoader(numbered(), batch_size=0)
     with pytest.raises(ValueError, match="either generator or seed"):
         DataLoader(numbered(), generator=np.random.default_rng(), seed=1)
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(TypeError):
         len(Dataset())
+    with pytest.raises(NotImplementedError, match="should implement __getitem__"):
+        Dataset()[0]
 
 
 # ---- checkpoints --------------------------------------------------------------------------
