@@ -3,19 +3,20 @@
 import gzip
 import os
 import pickle
-import zipfile
 
 import numpy as np
 import pytest
+import safetensors.numpy
+import safetensors.torch
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from v3_nn.data import DataLoader, Dataset, TensorDataset
 
 import v2_tensor as vt
 import v3_nn
 from v2_tensor.kaggle import DatasetUnavailable
 from v3_nn import checkpoint, datasets
-from v3_nn.data import DataLoader, Dataset, TensorDataset
 
 # ---- DataLoader ---------------------------------------------------------------------------
 
@@ -83,14 +84,17 @@ def test_generic_dataset_is_collated_field_by_field():
 
 
 def test_data_errors():
-    with pytest.raises(ValueError, match=r"size mismatch.*\(3, 2\).*\(4,\)"):
+    # torch's types: an AssertionError for the sizes, and a Dataset has no len() of its own
+    with pytest.raises(AssertionError, match=r"Size mismatch.*\(3, 2\).*\(4,\)"):
         TensorDataset(np.zeros((3, 2)), np.zeros(4))
     with pytest.raises(ValueError, match="batch_size"):
         DataLoader(numbered(), batch_size=0)
     with pytest.raises(ValueError, match="either generator or seed"):
         DataLoader(numbered(), generator=np.random.default_rng(), seed=1)
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(TypeError):
         len(Dataset())
+    with pytest.raises(NotImplementedError, match="should implement __getitem__"):
+        Dataset()[0]
 
 
 # ---- checkpoints --------------------------------------------------------------------------
@@ -106,101 +110,108 @@ def sample_state():
 
 
 def test_round_trip_keeps_values_dtypes_order_and_config(tmp_path):
-    path = v3_nn.save(sample_state(), tmp_path / "sub" / "model.npz", config={"hidden": [256, 128]})
+    path = v3_nn.save(
+        sample_state(), tmp_path / "sub" / "model.safetensors", config={"hidden": [256, 128]}
+    )
     loaded = v3_nn.load(path)
     assert list(loaded) == ["fc.weight", "fc.bias", "bn.num_batches_tracked"]
     for key, value in sample_state().items():
         expected = value.array if isinstance(value, vt.Tensor) else value
+        assert isinstance(loaded[key], np.ndarray)
         np.testing.assert_array_equal(loaded[key], expected)
         assert loaded[key].dtype == expected.dtype
     assert checkpoint.load_config(path) == {"hidden": [256, 128]}
     v3_nn.save(sample_state(), path)
     assert checkpoint.load_config(path) is None
-    np.savez(path, __config__=np.array("[1, 2]"))
+    safetensors.numpy.save_file(
+        {"w": np.zeros(1)}, path, metadata={checkpoint.CONFIG_KEY: "[1, 2]"}
+    )
     with pytest.raises(ValueError, match="config is a list, not a dict"):
         checkpoint.load_config(path)
-    assert [p.name for p in path.parent.iterdir()] == ["model.npz"], "no temporary files left"
+    assert [p.name for p in path.parent.iterdir()] == ["model.safetensors"], "no temporaries"
 
 
-def test_round_trip_through_a_module_and_torch(tmp_path):
+def test_the_file_is_plain_safetensors_that_torch_reads_and_writes(tmp_path):
     linear = torch.nn.Linear(4, 3).double()
-    v3_nn.save({k: v.numpy() for k, v in linear.state_dict().items()}, tmp_path / "t.npz")
-    restored = torch.nn.Linear(4, 3).double()
-    restored.load_state_dict(
-        {k: torch.from_numpy(v) for k, v in v3_nn.load(tmp_path / "t.npz").items()}
+    path = v3_nn.save(
+        {k: v.numpy() for k, v in linear.state_dict().items()}, tmp_path / "t.safetensors"
     )
+    restored = torch.nn.Linear(4, 3).double()
+    restored.load_state_dict(safetensors.torch.load_file(path))
     assert torch.equal(restored.weight, linear.weight)
+    safetensors.torch.save_file(linear.state_dict(), tmp_path / "from_torch.safetensors")
+    ours = v3_nn.Linear(4, 3).double()
+    ours.load_state_dict(v3_nn.load(tmp_path / "from_torch.safetensors"))
+    np.testing.assert_array_equal(ours.weight.array, linear.weight.detach().numpy())
+    assert checkpoint.load_config(tmp_path / "from_torch.safetensors") is None
 
 
-def test_refuses_pickled_arrays(tmp_path):
-    path = tmp_path / "evil.npz"
-    np.savez(path, payload=np.array([{"code": 1}], dtype=object))
+def test_npz_checkpoints_of_earlier_versions_still_load_without_pickle(tmp_path):
+    np.savez(tmp_path / "old.npz", w=np.ones(2), __config__=np.array('{"hidden": [4]}'))
+    assert list(v3_nn.load(tmp_path / "old.npz")) == ["w"]
+    assert checkpoint.load_config(tmp_path / "old.npz") == {"hidden": [4]}
+    np.savez(tmp_path / "evil.npz", payload=np.array([{"code": 1}], dtype=object))
     with pytest.raises(ValueError, match=r"evil\.npz.*pickled"):
-        v3_nn.load(path)
-    with pytest.raises(TypeError, match="object array"):
-        v3_nn.save({"payload": np.array([None], dtype=object)}, tmp_path / "x.npz")
+        v3_nn.load(tmp_path / "evil.npz")
+
+
+def test_object_arrays_and_tensors_needing_grad_are_refused(tmp_path):
+    with pytest.raises(TypeError, match="object array needs pickle"):
+        v3_nn.save({"payload": np.array([None], dtype=object)}, tmp_path / "x.safetensors")
     with pytest.raises(TypeError, match="'weight' cannot be read as a NumPy array"):
-        v3_nn.save(dict(torch.nn.Linear(2, 2).named_parameters()), tmp_path / "x.npz")
-    assert not (tmp_path / "x.npz").exists()
+        v3_nn.save(dict(torch.nn.Linear(2, 2).named_parameters()), tmp_path / "x.safetensors")
+    with pytest.raises(ValueError, match="keys are strings"):
+        v3_nn.save({1: np.zeros(1)}, tmp_path / "x.safetensors")
+    assert not (tmp_path / "x.safetensors").exists()
 
 
 def test_truncated_corrupt_and_wrong_files_name_the_file(tmp_path):
-    good = v3_nn.save(sample_state(), tmp_path / "good.npz")
+    good = v3_nn.save(sample_state(), tmp_path / "good.safetensors")
     raw = good.read_bytes()
-    not_a_zip = "not a .npz checkpoint: it does not start like a zip archive"
-    corrupt = bytearray(raw)
-    corrupt[100] ^= 0xFF  # inside the first member's data: the zip's CRC check fails
     cases = {
-        "truncated.npz": (raw[: len(raw) // 2], "truncated or corrupt"),
-        "corrupt.npz": (bytes(corrupt), "truncated or corrupt"),
-        "empty.npz": (b"", not_a_zip),
-        "text.npz": (b"hello, not a zip file at all", not_a_zip),
-        "pickle.npz": (pickle.dumps({"weight": [1.0]}), not_a_zip),
+        "truncated.safetensors": (raw[: len(raw) // 2], "truncated or corrupt"),
+        "empty.safetensors": (b"", "too short"),
+        "text.safetensors": (b"hello, not a checkpoint at all", "truncated or corrupt"),
+        "pickle.safetensors": (pickle.dumps({"weight": [1.0]}), "is a pickle"),
     }
     for name, (content, message) in cases.items():
         (tmp_path / name).write_bytes(content)
         with pytest.raises(ValueError, match=name.replace(".", r"\.") + ".*" + message):
             v3_nn.load(tmp_path / name)
-    # torch.save writes a zip too, of a pickle and raw storages, never .npy members
     torch.save(torch.nn.Linear(2, 2).state_dict(), tmp_path / "torch.pt")
-    with pytest.raises(ValueError, match=r"torch\.pt holds '.*', which is not a \.npy array"):
+    with pytest.raises(ValueError, match=r"torch\.pt was written by torch\.save"):
         v3_nn.load(tmp_path / "torch.pt")
-    np.save(tmp_path / "single.npy", np.zeros(3))
-    with pytest.raises(ValueError, match=r"single\.npy.*not a \.npz"):
-        v3_nn.load(tmp_path / "single.npy")
-    with pytest.raises(FileNotFoundError, match="missing.npz"):
-        v3_nn.load(tmp_path / "missing.npz")
+    vt.save({"model": {"w": vt.ones(1)}, "epoch": 3}, tmp_path / "nested.safetensors")
+    with pytest.raises(ValueError, match=r"nested checkpoint.*v2_tensor\.load"):
+        v3_nn.load(tmp_path / "nested.safetensors")
+    with pytest.raises(FileNotFoundError, match="missing.safetensors"):
+        v3_nn.load(tmp_path / "missing.safetensors")
 
 
 def test_mismatched_checkpoint_is_refused_by_load_state_dict(tmp_path):
     model = v3_nn.Module()
     model.weight = v3_nn.Parameter(np.zeros((2, 2)))
-    v3_nn.save({"weight": np.zeros((3, 2))}, tmp_path / "other.npz")
+    v3_nn.save({"weight": np.zeros((3, 2))}, tmp_path / "other.safetensors")
     with pytest.raises(RuntimeError, match=r"weight.*\(3, 2\).*\(2, 2\)"):
-        model.load_state_dict(v3_nn.load(tmp_path / "other.npz"))
+        model.load_state_dict(v3_nn.load(tmp_path / "other.safetensors"))
 
 
 def test_failed_save_leaves_the_old_file_intact(tmp_path, monkeypatch):
-    path = v3_nn.save(sample_state(), tmp_path / "model.npz")
+    path = v3_nn.save(sample_state(), tmp_path / "model.safetensors")
     before = path.read_bytes()
-    with pytest.raises(TypeError, match="'bad' is an object array"):
+    with pytest.raises(TypeError, match="'bad' is an array of dtype object"):
         v3_nn.save({"fine": np.zeros(2), "bad": np.array([object()])}, path)
-    write_array = np.lib.format.write_array
-    calls = []
 
-    def write_then_fail(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise OSError("disk full")
-        write_array(*args, **kwargs)
+    def fail(tensors, filename, metadata=None):
+        with open(filename, "wb") as file:
+            file.write(b"partial")
+        raise OSError("disk full")
 
-    monkeypatch.setattr(np.lib.format, "write_array", write_then_fail)
+    monkeypatch.setattr(safetensors.numpy, "save_file", fail)
     with pytest.raises(OSError, match="disk full"):
         v3_nn.save(sample_state(), path)
     assert path.read_bytes() == before
-    assert os.listdir(tmp_path) == ["model.npz"], "the temporary file is removed"
-    with zipfile.ZipFile(path) as archive:
-        assert archive.namelist() == ["fc.weight.npy", "fc.bias.npy", "bn.num_batches_tracked.npy"]
+    assert os.listdir(tmp_path) == ["model.safetensors"], "the temporary file is removed"
 
 
 # ---- IDX files and the digit data ---------------------------------------------------------

@@ -9,6 +9,8 @@ from v3_nn import optim
 from v3_nn.optim import lr_scheduler
 
 EPOCHS = 100
+# Some tests step a scheduler without stepping its optimizer, which torch (and v3_nn) warn about.
+pytestmark = pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step")
 
 
 def optimizers():

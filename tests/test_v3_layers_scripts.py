@@ -77,7 +77,7 @@ def test_predict_errors_are_clear(trained, tmp_path, capsys):
         (predict, ["--image-path", str(garbage)], 1, "cannot read .*garbage.png as an image"),
         (predict, ["--index", "100000"], 2, "--index 100000 is out of range for 359 test digits"),
         (predict, ["--index", "0", "--checkpoint", str(truncated)], 1,
-         "predict: error: .*truncated.npz is not a readable .npz"),
+         "predict: error: .*truncated.npz is not a readable"),
         (predict, ["--index", "0", "--checkpoint", str(other)], 1,
          "other.npz does not hold the MLP.*Missing key"),
         (save_sample, ["--index", "0", "--checkpoint", str(truncated)], 1,

@@ -8,7 +8,8 @@
 Every op is a Function (v2_tensor.function) with a forward in NumPy and a backward written
 with Tensor ops, so gradients can be differentiated again (v2_tensor.autograd.grad with
 create_graph=True); the table in v2_tensor.ops makes each op a function here and a Tensor
-method. The data, training and graph-drawing modules are imported on their own.
+method. `save`/`load` write and read checkpoints as safetensors (never pickles). The data,
+training and graph-drawing modules are imported on their own.
 """
 
 # ruff: noqa: F401, E402, A004  (this file re-exports the public names, torch's among them)
@@ -52,6 +53,7 @@ from .function import Function, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .ops import *  # noqa: F403
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .serialization import load, save
 
 Size = tuple  # torch.Size is a tuple of ints; shapes here are plain tuples
 

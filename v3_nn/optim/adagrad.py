@@ -8,7 +8,7 @@ import numpy as np
 
 import v2_tensor as vt
 
-from .optimizer import Optimizer, ParamsT
+from .optimizer import Optimizer, ParamsT, as_float, check_at_least, check_lr, scalar_state
 
 
 class Adagrad(Optimizer):
@@ -17,45 +17,61 @@ class Adagrad(Optimizer):
     def __init__(
         self,
         params: ParamsT,
-        lr: float = 1e-2,
-        lr_decay: float = 0.0,
-        weight_decay: float = 0.0,
-        initial_accumulator_value: float = 0.0,
+        lr: float | vt.Tensor = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
         eps: float = 1e-10,
+        foreach: bool | None = None,
         *,
         maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
-        for name, value in [
-            ("learning rate", lr),
-            ("lr_decay value", lr_decay),
-            ("weight_decay value", weight_decay),
-            ("initial_accumulator_value value", initial_accumulator_value),
-            ("epsilon value", eps),
-        ]:
-            if value < 0.0:
-                raise ValueError(f"Adagrad: invalid {name}: {value}")
+        check_lr("Adagrad", lr, foreach)
+        check_at_least("Adagrad", "lr_decay value", lr_decay)
+        check_at_least("Adagrad", "weight_decay value", weight_decay)
+        check_at_least("Adagrad", "initial_accumulator_value value", initial_accumulator_value)
+        check_at_least("Adagrad", "epsilon value", eps)
+        if fused and differentiable:
+            raise RuntimeError("Adagrad: `fused` does not support `differentiable`")
         defaults = dict(
             lr=lr,
             lr_decay=lr_decay,
             eps=eps,
             weight_decay=weight_decay,
             initial_accumulator_value=initial_accumulator_value,
+            foreach=foreach,
             maximize=maximize,
+            differentiable=differentiable,
+            fused=fused,
         )
         super().__init__(params, defaults)
+        # torch fills the accumulators at construction, so state_dict() shows them at once.
+        for group in self.param_groups:
+            for param in group["params"]:
+                self._init_state(self.state[param], param, group)
 
-    def add_param_group(self, param_group: dict[str, Any]) -> None:
-        # torch fills the accumulator as a group is added, so state_dict() shows it before a step.
-        super().add_param_group(param_group)
-        group = self.param_groups[-1]
-        for param in group["params"]:
-            self.state[param]["step"] = 0
-            self.state[param]["sum"] = np.full_like(param.array, group["initial_accumulator_value"])
+    @staticmethod
+    def _init_state(state: dict[str, Any], param: vt.Tensor, group: dict[str, Any]) -> None:
+        state["step"] = scalar_state(0.0)
+        state["sum"] = vt.Tensor(np.full_like(param.array, group["initial_accumulator_value"]))
 
     def _update(
         self, param: vt.Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
-        state["step"] += 1
-        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        state["sum"] += grad * grad  # G = G + g²
-        self._descend(param, clr * (grad / (np.sqrt(state["sum"]) + group["eps"])))
+        if not state:  # a group added after construction
+            self._init_state(state, param, group)
+        step_t = state["step"].array
+        step_t += 1
+        clr = as_float(group["lr"]) / (1 + (float(step_t) - 1) * group["lr_decay"])
+        total = state["sum"].array
+        tmp = self._scratch(total, 1)
+        np.multiply(grad, grad, out=tmp)  # G = G + g²
+        total += tmp
+        std = np.sqrt(total, out=tmp)
+        std += group["eps"]
+        update = self._scratch(total, 2)
+        np.multiply(grad, -clr, out=update)  # θ = θ - clr g / (√G + eps)
+        update /= std
+        param.add_(vt.Tensor(update))

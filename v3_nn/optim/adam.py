@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 import v2_tensor as vt
 
-from .optimizer import Optimizer, ParamsT
+from .optimizer import (
+    Optimizer,
+    ParamsT,
+    as_float,
+    check_at_least,
+    check_beta,
+    check_lr,
+    lerp_,
+    scalar_state,
+)
 
 
 class Adam(Optimizer):
@@ -18,32 +26,37 @@ class Adam(Optimizer):
     def __init__(
         self,
         params: ParamsT,
-        lr: float = 1e-3,
+        lr: float | vt.Tensor = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
-        weight_decay: float = 0.0,
+        weight_decay: float = 0,
         amsgrad: bool = False,
         *,
+        foreach: bool | None = None,
         maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
         name = type(self).__name__
-        if lr < 0.0:
-            raise ValueError(f"{name}: invalid learning rate: {lr}")
-        if eps < 0.0:
-            raise ValueError(f"{name}: invalid epsilon value: {eps}")
-        for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"{name}: invalid beta parameter at index {i}: {beta}")
-        if weight_decay < 0.0:
-            raise ValueError(f"{name}: invalid weight_decay value: {weight_decay}")
+        check_lr(name, lr, foreach, capturable)
+        check_at_least(name, "epsilon value", eps)
+        betas = check_beta(name, betas)
+        check_at_least(name, "weight_decay value", weight_decay)
+        if fused and differentiable:
+            raise RuntimeError(f"{name}: `fused` does not support `differentiable`")
         defaults = dict(
             lr=lr,
-            betas=tuple(betas),
+            betas=betas,
             eps=eps,
             weight_decay=weight_decay,
             amsgrad=amsgrad,
             maximize=maximize,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
             decoupled_weight_decay=decoupled_weight_decay,
         )
         super().__init__(params, defaults)
@@ -51,27 +64,38 @@ class Adam(Optimizer):
     def _update(
         self, param: vt.Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
     ) -> None:
-        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        lr, eps, weight_decay = as_float(group["lr"]), group["eps"], group["weight_decay"]
+        beta1, beta2 = (float(beta) for beta in group["betas"])
         if not state:
-            state["step"] = 0
-            state["exp_avg"] = np.zeros_like(param.array)
-            state["exp_avg_sq"] = np.zeros_like(param.array)
+            state["step"] = scalar_state(0.0)
+            state["exp_avg"] = vt.Tensor(np.zeros_like(param.array))
+            state["exp_avg_sq"] = vt.Tensor(np.zeros_like(param.array))
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = np.zeros_like(param.array)
-        state["step"] += 1
-        t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
+                state["max_exp_avg_sq"] = vt.Tensor(np.zeros_like(param.array))
+        step_t = state["step"].array
+        step_t += 1
+        step = float(step_t)
+        m, v = state["exp_avg"].array, state["exp_avg_sq"].array
 
-        if group["decoupled_weight_decay"]:
-            param.mul_(1 - lr * group["weight_decay"])  # AdamW: θ = θ (1 - lr λ)
-        m += (1 - beta1) * (grad - m)  # m = β₁ m + (1 - β₁) g
-        v *= beta2
-        v += (1 - beta2) * grad * grad  # v = β₂ v + (1 - β₂) g²
+        if weight_decay != 0 and group["decoupled_weight_decay"]:
+            param.mul_(1 - lr * weight_decay)  # AdamW: θ = θ (1 - lr λ)
+        tmp = self._scratch(m, 1)
+        lerp_(m, grad, 1 - beta1, tmp)  # m = β₁ m + (1 - β₁) g
+        v *= beta2  # v = β₂ v + (1 - β₂) g²
+        np.multiply(grad, 1 - beta2, out=tmp)
+        tmp *= grad
+        v += tmp
         if group["amsgrad"]:
-            v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = np.maximum(state["max_exp_avg_sq"].array, v, out=state["max_exp_avg_sq"].array)
 
-        step_size = lr / (1 - beta1**t)  # lr / (1 - β₁ᵗ)
-        denom = np.sqrt(v) / math.sqrt(1 - beta2**t) + eps  # √(v / (1 - β₂ᵗ)) + eps
-        self._descend(param, step_size * (m / denom))
+        step_size = lr / (1 - beta1**step)  # lr / (1 - β₁ᵗ)
+        denom = np.sqrt(v, out=tmp)  # √v / √(1 - β₂ᵗ) + eps
+        denom /= (1 - beta2**step) ** 0.5
+        denom += eps
+        update = self._scratch(m, 2)
+        np.multiply(m, -step_size, out=update)  # θ = θ - step_size m / denom
+        update /= denom
+        param.add_(vt.Tensor(update))
 
 
 class AdamW(Adam):
@@ -80,13 +104,17 @@ class AdamW(Adam):
     def __init__(
         self,
         params: ParamsT,
-        lr: float = 1e-3,
+        lr: float | vt.Tensor = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         super().__init__(
             params,
@@ -95,6 +123,10 @@ class AdamW(Adam):
             eps,
             weight_decay,
             amsgrad,
+            foreach=foreach,
             maximize=maximize,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
             decoupled_weight_decay=True,
         )

@@ -8,7 +8,15 @@ import numpy as np
 
 import v2_tensor as vt
 
-from .optimizer import Optimizer, ParamsT
+from .optimizer import (
+    Optimizer,
+    ParamsT,
+    as_float,
+    check_at_least,
+    check_lr,
+    lerp_,
+    scalar_state,
+)
 
 
 class RMSprop(Optimizer):
@@ -17,32 +25,33 @@ class RMSprop(Optimizer):
     def __init__(
         self,
         params: ParamsT,
-        lr: float = 1e-2,
+        lr: float | vt.Tensor = 1e-2,
         alpha: float = 0.99,
         eps: float = 1e-8,
-        weight_decay: float = 0.0,
-        momentum: float = 0.0,
+        weight_decay: float = 0,
+        momentum: float = 0,
         centered: bool = False,
-        *,
+        capturable: bool = False,
+        foreach: bool | None = None,
         maximize: bool = False,
+        differentiable: bool = False,
     ) -> None:
-        for name, value in [
-            ("learning rate", lr),
-            ("epsilon value", eps),
-            ("momentum value", momentum),
-            ("weight_decay value", weight_decay),
-            ("alpha value", alpha),
-        ]:
-            if value < 0.0:
-                raise ValueError(f"RMSprop: invalid {name}: {value}")
+        check_lr("RMSprop", lr, foreach, capturable)
+        check_at_least("RMSprop", "epsilon value", eps)
+        check_at_least("RMSprop", "momentum value", momentum)
+        check_at_least("RMSprop", "weight_decay value", weight_decay)
+        check_at_least("RMSprop", "alpha value", alpha)
         defaults = dict(
             lr=lr,
+            momentum=momentum,
             alpha=alpha,
             eps=eps,
-            weight_decay=weight_decay,
-            momentum=momentum,
             centered=centered,
+            weight_decay=weight_decay,
+            capturable=capturable,
+            foreach=foreach,
             maximize=maximize,
+            differentiable=differentiable,
         )
         super().__init__(params, defaults)
 
@@ -51,28 +60,41 @@ class RMSprop(Optimizer):
     ) -> None:
         alpha, momentum = group["alpha"], group["momentum"]
         if not state:
-            state["step"] = 0
-            state["square_avg"] = np.zeros_like(param.array)
+            state["step"] = scalar_state(0.0)
+            state["square_avg"] = vt.Tensor(np.zeros_like(param.array))
             if momentum > 0:
-                state["momentum_buffer"] = np.zeros_like(param.array)
+                state["momentum_buffer"] = vt.Tensor(np.zeros_like(param.array))
             if group["centered"]:
-                state["grad_avg"] = np.zeros_like(param.array)
-        state["step"] += 1
+                state["grad_avg"] = vt.Tensor(np.zeros_like(param.array))
+        step_t = state["step"].array
+        step_t += 1
 
-        square_avg = state["square_avg"]
-        square_avg *= alpha
-        square_avg += (1 - alpha) * grad * grad  # s = α s + (1 - α) g²
+        square_avg = state["square_avg"].array
+        tmp = self._scratch(square_avg, 1)
+        square_avg *= alpha  # s = α s + (1 - α) g²
+        np.multiply(grad, 1 - alpha, out=tmp)
+        tmp *= grad
+        square_avg += tmp
+        avg = self._scratch(square_avg, 2)
         if group["centered"]:
-            grad_avg = state["grad_avg"]
-            grad_avg += (1 - alpha) * (grad - grad_avg)  # ḡ = α ḡ + (1 - α) g
-            avg = np.sqrt(square_avg - grad_avg * grad_avg) + group["eps"]  # √(s - ḡ²) + eps
+            grad_avg = state["grad_avg"].array
+            lerp_(grad_avg, grad, 1 - alpha, tmp)  # ḡ = α ḡ + (1 - α) g
+            np.multiply(grad_avg, -1, out=tmp)  # a = √(s - ḡ²) + eps
+            tmp *= grad_avg
+            np.add(square_avg, tmp, out=avg)
+            np.sqrt(avg, out=avg)
         else:
-            avg = np.sqrt(square_avg) + group["eps"]
+            np.sqrt(square_avg, out=avg)
+        avg += group["eps"]
 
+        lr = as_float(group["lr"])
         if momentum > 0:
-            buf = state["momentum_buffer"]
-            buf *= momentum
-            buf += grad / avg  # b = μ b + g / avg
-            self._descend(param, group["lr"] * buf)
+            buf = state["momentum_buffer"].array
+            buf *= momentum  # b = μ b + g / a
+            np.divide(grad, avg, out=tmp)
+            buf += tmp
+            self._add_scaled(param, buf, -lr, 2)  # θ = θ - lr b
         else:
-            self._descend(param, group["lr"] * (grad / avg))
+            np.multiply(grad, -lr, out=tmp)  # θ = θ - lr g / a
+            tmp /= avg
+            param.add_(vt.Tensor(tmp))

@@ -8,7 +8,7 @@ import numpy as np
 
 import v2_tensor as vt
 
-from .optimizer import Optimizer, ParamsT
+from .optimizer import Optimizer, ParamsT, as_float, check_at_least, check_lr
 
 
 class SGD(Optimizer):
@@ -20,20 +20,20 @@ class SGD(Optimizer):
     def __init__(
         self,
         params: ParamsT,
-        lr: float = 1e-3,
-        momentum: float = 0.0,
-        dampening: float = 0.0,
-        weight_decay: float = 0.0,
+        lr: float | vt.Tensor = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
         nesterov: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
-        if lr < 0.0:
-            raise ValueError(f"SGD: invalid learning rate: {lr}")
-        if momentum < 0.0:
-            raise ValueError(f"SGD: invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"SGD: invalid weight_decay value: {weight_decay}")
+        check_lr("SGD", lr, foreach)
+        check_at_least("SGD", "momentum value", momentum)
+        check_at_least("SGD", "weight_decay value", weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(
@@ -43,6 +43,9 @@ class SGD(Optimizer):
             weight_decay=weight_decay,
             nesterov=nesterov,
             maximize=maximize,
+            foreach=foreach,
+            differentiable=differentiable,
+            fused=fused,
         )
         super().__init__(params, defaults)
 
@@ -51,12 +54,24 @@ class SGD(Optimizer):
     ) -> None:
         momentum = group["momentum"]
         if momentum != 0:
-            if "momentum_buffer" not in state:
-                state["momentum_buffer"] = np.array(grad, copy=True)  # b₁ = g₁
+            buffer = state.get("momentum_buffer")
+            if buffer is None:
+                state["momentum_buffer"] = buffer = vt.Tensor(grad.copy())  # b₁ = g₁
+                b = buffer.array
             else:
-                buf = state["momentum_buffer"]
-                buf *= momentum
-                buf += (1 - group["dampening"]) * grad  # b = μ b + (1 - τ) g
-            buf = state["momentum_buffer"]
-            grad = grad + momentum * buf if group["nesterov"] else buf
-        self._descend(param, group["lr"] * grad)  # θ = θ - lr g
+                b = buffer.array
+                b *= momentum  # b = μ b + (1 - τ) g
+                if group["dampening"] == 0:
+                    b += grad
+                else:
+                    term = self._scratch(b, 1)
+                    np.multiply(grad, 1 - group["dampening"], out=term)
+                    b += term
+            if group["nesterov"]:  # d = g + μ b
+                grad_out = self._scratch(b, 1)
+                np.multiply(b, momentum, out=grad_out)
+                grad_out += grad
+                grad = grad_out
+            else:
+                grad = b
+        self._add_scaled(param, grad, -as_float(group["lr"]), 2)  # θ = θ - lr d

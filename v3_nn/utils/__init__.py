@@ -5,6 +5,7 @@ Each part lives in its own module; its author adds the re-export line here.
 """
 
 # ruff: noqa: F401  (this file re-exports the public names)
+from .. import data  # torch.utils.data: v3_nn.utils.data is v3_nn.data (same modules)
 from . import rnn
 from .clip_grad import (
     clip_grad_norm,
