@@ -67,10 +67,11 @@ def torch_numbered(n=10):
 
 
 def test_the_modules_answer_under_torchs_paths():
-    import v3_nn.data as same
     from v3_nn.utils.data import dataloader, dataset, sampler
     from v3_nn.utils.data._utils.collate import default_collate as collate_from_utils
     from v3_nn.utils.data.dataset import Dataset as DatasetFromModule
+
+    import v3_nn.data as same
 
     assert data is same and v3_nn.utils.data is v3_nn.data
     assert dataset is same.dataset and sampler is same.sampler and dataloader is same.dataloader

@@ -11,12 +11,12 @@ import safetensors.torch
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from v3_nn.data import DataLoader, Dataset, TensorDataset
 
 import v2_tensor as vt
 import v3_nn
 from v2_tensor.kaggle import DatasetUnavailable
 from v3_nn import checkpoint, datasets
+from v3_nn.data import DataLoader, Dataset, TensorDataset
 
 # ---- DataLoader ---------------------------------------------------------------------------
 
