@@ -62,8 +62,8 @@ class CausalSelfAttention(nn.Module):
             att = F.softmax(att, dim=-1)
             att = self.attn_dropout(att)
             y = att @ v
-        # re-assemble all head outputs side by side (torch code writes .contiguous().view)
-        y = y.transpose(1, 2).reshape(B, T, C)
+        # re-assemble all head outputs side by side
+        y = y.transpose(1, 2).contiguous().view(B, T, C)
         return self.resid_dropout(self.c_proj(y))
 
 

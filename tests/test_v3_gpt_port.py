@@ -16,7 +16,6 @@ import types
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
 
 import v2_tensor as vt
@@ -26,38 +25,12 @@ SOURCE = (Path(__file__).parent / "ported_gpt.py").read_text()
 TORCH_IMPORTS = "import torch\nimport torch.nn as nn\nfrom torch.nn import functional as F\n"
 
 
-def _stand_ins() -> dict:
-    """v2_tensor ops the program needs that v2_tensor does not have yet (another engineer is
-    adding ops); each is a few lines of NumPy here, used only where v2_tensor lacks the op."""
-
-    def topk(input, k, dim=-1, largest=True, sorted=True):
-        order = np.argsort(-input.array if largest else input.array, axis=dim, kind="stable")
-        index = np.take(order, np.arange(k), axis=dim)
-        return vt.Tensor(np.take_along_axis(input.array, index, axis=dim)), vt.Tensor(index)
-
-    def multinomial(input, num_samples, replacement=False, generator=None):
-        rng = vt.random.source(generator)
-        probs = input.array / input.array.sum(axis=-1, keepdims=True)
-        draws = [
-            rng.choice(probs.shape[-1], num_samples, replace=replacement, p=row)
-            for row in probs.reshape(-1, probs.shape[-1])
-        ]
-        return vt.Tensor(np.array(draws, dtype=np.int64).reshape(*probs.shape[:-1], num_samples))
-
-    wanted = {"topk": topk, "multinomial": multinomial}
-    return {name: op for name, op in wanted.items() if not hasattr(vt, name)}
-
-
-MISSING_V2_OPS = sorted(_stand_ins())
-
-
 def _torch_like() -> types.ModuleType:
     """`torch` for the ported program: v2_tensor, with torch.nn = v3_nn, torch.optim."""
     module = types.ModuleType("torch_on_v2_tensor")
     module.__dict__.update({k: v for k, v in vars(vt).items() if not k.startswith("_")})
     module.nn = v3_nn
     module.optim = v3_nn.optim
-    module.__dict__.update(_stand_ins())
     return module
 
 
@@ -144,18 +117,3 @@ def test_the_same_gpt_source_samples_as_torch():
         logits, _ = theirs(torch.from_numpy(sampled[:, :step]))
         top3 = torch.topk(logits[:, -1, :], 3).indices.numpy()
         assert all(sampled[i, step] in top3[i] for i in range(len(sampled)))
-
-
-@pytest.mark.skipif(not MISSING_V2_OPS, reason="v2_tensor has every op the program uses")
-def test_the_stand_ins_for_missing_v2_ops_agree_with_torch():
-    ops = _stand_ins()
-    x = np.random.default_rng(2).normal(size=(3, 7))
-    if "topk" in ops:
-        values, index = ops["topk"](vt.tensor(x), 3)
-        expected = torch.topk(torch.tensor(x), 3)
-        np.testing.assert_array_equal(values.numpy(), expected.values.numpy())
-        np.testing.assert_array_equal(index.numpy(), expected.indices.numpy())
-    if "multinomial" in ops:
-        probs = np.array([[0.0, 1.0, 0.0], [0.5, 0.0, 0.5]])
-        draws = ops["multinomial"](vt.tensor(probs), 50, replacement=True).numpy()
-        assert draws.shape == (2, 50) and np.all(draws[0] == 1) and set(draws[1]) <= {0, 2}

@@ -4,7 +4,6 @@ the same lines run under torch once its five import lines are swapped back."""
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 import v2_tensor as vt
 
@@ -27,30 +26,7 @@ def blocks() -> list[str]:
     return [part.split("```", 1)[0] for part in section.split("```python\n")[1:]]
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
-    """A stand-in for v3_nn.utils.clip_grad_norm_ (torch.nn.utils.clip_grad_norm_), used only
-    while that function is not in this tree: scale the gradients to a total 2-norm of at most
-    max_norm; returns the norm before clipping."""
-    grads = [p.grad for p in parameters if p.grad is not None]
-    total = float(np.sqrt(sum(float((g.array.astype(np.float64) ** 2).sum()) for g in grads)))
-    scale = max_norm / (total + 1e-6)
-    if scale < 1:
-        for g in grads:
-            g.array *= scale
-    return vt.tensor(total)
-
-
-@pytest.fixture
-def clip_grad(monkeypatch):
-    import v3_nn.utils
-
-    if not hasattr(v3_nn.utils, "clip_grad_norm_"):
-        monkeypatch.setattr(v3_nn.utils, "clip_grad_norm_", clip_grad_norm_, raising=False)
-
-
-def test_the_training_loop_and_the_checkpoint_round_trip_run(
-    tmp_path, monkeypatch, capsys, clip_grad
-):
+def test_the_training_loop_and_the_checkpoint_round_trip_run(tmp_path, monkeypatch, capsys):
     loop, round_trip = blocks()
     assert loop.startswith(V3_IMPORTS)
     monkeypatch.chdir(tmp_path)
