@@ -18,10 +18,10 @@ Writes, at the end of the run, to --out (default output/ae or output/vae): metri
 metrics.csv (per epoch: train and test loss, and for the VAE reconstruction, KL and ELBO),
 curves.png, reconstructions.png (test digits, each input beside its reconstruction),
 samples.png (VAE only: decoded draws z ~ N(0, I)), latent.png (the test digits' codes,
-coloured by class: the latent itself when --latent is 2, else its first two principal
-components) and run.json; the weights with their config go to --checkpoint (default
-models/ae.npz or models/vae.npz). Training stops at the first NaN or inf and then writes
-nothing.
+coloured by class: the latent itself when --latent is 2, the VAE's default, else its first
+two principal components, as for the AE's default 8) and run.json; the weights with their
+config go to --checkpoint (default models/ae.npz or models/vae.npz). Training stops at the
+first NaN or inf and then writes nothing.
 """
 
 from __future__ import annotations
@@ -281,7 +281,9 @@ def parse_args(argv: list[str] | None) -> Any:
     )
     parser.add_argument("--batch-size", type=cli.positive_int, default=64, help="batch size")
     parser.add_argument("--lr", type=cli.positive_float, default=2e-3, help="Adam's learning rate")
-    parser.add_argument("--latent", type=cli.positive_int, default=2, help="latent dimensions")
+    parser.add_argument(
+        "--latent", type=cli.positive_int, help="latent dimensions (default: 8 ae, 2 vae)"
+    )
     parser.add_argument(
         "--channels", type=cli.positive_int, nargs=2, default=[16, 32], help="the two conv widths"
     )
@@ -292,6 +294,7 @@ def parse_args(argv: list[str] | None) -> Any:
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = check_data_arguments(parser, parser.parse_args(argv))
+    args.latent = args.latent or (2 if args.model == "vae" else 8)
     args.out = args.out or Path(f"output/{args.model}")
     args.checkpoint = args.checkpoint or Path(f"models/{args.model}.npz")
     return args
