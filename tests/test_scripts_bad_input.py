@@ -105,6 +105,7 @@ def offline(tmp_path, monkeypatch):
 
 
 V1, V2, MLP = "v1_scalar.train", "v2_tensor.train", "v3_nn.train_mlp"
+AE, GAN = "v3_nn.train_autoencoder", "v3_nn.train_gan"
 MLP_ARGS = ["--source", "digits", "--epochs", "1", "--hidden", "8", "--quiet"]
 POSITIVE = "must be a positive finite number, got"
 
@@ -209,6 +210,28 @@ CASES = [
      r"too large: try a smaller --sgd-lr than 0\.01"),
     ("v3_nn.optimizers", ["--adam-lr", "-1"], 2, f"argument --adam-lr: {POSITIVE} '-1'"),
     ("v3_nn.optimizers", ["--steps", "0"], 2, "argument --steps: must be at least 1"),
+    # the generative scripts
+    (AE, ["--model", "gan"], 2, r"argument --model: invalid choice: 'gan' \(choose from"),
+    (AE, ["--lr", "0"], 2, f"argument --lr: {POSITIVE} '0'"),
+    (AE, ["--latent", "0"], 2, "argument --latent: must be at least 1, got 0"),
+    (AE, ["--channels", "8"], 2, "argument --channels: expected 2 arguments"),
+    (AE, ["--data", "{mnist_20x20}"], 1, "the images are 20x20 pixels; MNIST's are 28x28"),
+    (AE, ["--source", "digits", "--data", "{mnist_ok}"], 2, "does not go with --source digits"),
+    (AE, ["--checkpoint", "{folder}"], 2, "--checkpoint .*a_folder is a folder, not a file"),
+    (AE, ["--out", "{a_file}"], 2, "--out .*a_file is a file, not a folder"),
+    (AE, ["--lr", "1e30", "--epochs", "2", "--channels", "2", "2", "--quiet"], 1,
+     r"training stopped: the (training loss|parameter \S+) is (nan|inf) at epoch 1"),
+    (GAN, ["--loss", "wgan"], 2, r"argument --loss: invalid choice: 'wgan' \(choose from"),
+    (GAN, ["--n-critic", "0"], 2, "argument --n-critic: must be at least 1, got 0"),
+    (GAN, ["--gp-weight", "nan"], 2, "argument --gp-weight: must be a finite number >= 0"),
+    (GAN, ["--samples", "0"], 2, "argument --samples: must be at least 1, got 0"),
+    (GAN, ["--nz", "-2"], 2, "argument --nz: must be at least 1, got -2"),
+    (GAN, ["--data", "{mnist_label12}"], 1, "label 12 at index 1 is not a digit 0-9"),
+    (GAN, ["--checkpoint", "{under_file}/g.npz"], 2, "--checkpoint .*below cannot be written"),
+    (GAN, ["--out", "{a_file}"], 2, "--out .*a_file is a file, not a folder"),
+    (GAN, ["--lr", "1e30", "--epochs", "2", "--g-channels", "2", "2", "--d-channels", "2", "2",
+           "--samples", "4", "--classifier-epochs", "1", "--quiet"], 1,
+     r"training stopped: the (critic loss|generator loss|parameter \S+) is (nan|inf) at epoch"),
     # predict and save_sample
     ("v3_nn.predict", ["--image-path", "{notes}"], 1, r"cannot read .*notes\.txt as an image"),
     ("v3_nn.predict", ["--image-path", "{folder}"], 2, "is a folder, not a file"),
@@ -238,10 +261,11 @@ def needs_output_flags(script: str, argv: list[str]) -> list[str]:
     extra = []
     if "--out" not in argv:
         extra += ["--out", "{out}"]
-    digit_scripts = (MLP, "v3_nn.train_cnn", "v3_nn.predict", "v3_nn.save_sample")
+    digit_scripts = (MLP, "v3_nn.train_cnn", AE, GAN, "v3_nn.predict", "v3_nn.save_sample")
     if script in digit_scripts and "--checkpoint" not in argv:
         extra += ["--checkpoint", "{checkpoint}"]
-    if script in (MLP, "v3_nn.train_cnn") and "--source" not in argv and "--data" not in argv:
+    trained_on_digits = (MLP, "v3_nn.train_cnn", AE, GAN)
+    if script in trained_on_digits and "--source" not in argv and "--data" not in argv:
         extra += ["--source", "digits"]
     if script == "v3_nn.predict":
         extra = [flag for flag in extra if flag != "--out" and flag != "{out}"]
