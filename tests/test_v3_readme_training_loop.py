@@ -1,6 +1,7 @@
 """The README's "Training loops as in torch" section runs as written, and its loop is torch code:
 the same lines run under torch once its five import lines are swapped back."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 def blocks() -> list[str]:
     section = README.read_text().split("## Training loops as in torch", 1)[1].split("\n## ", 1)[0]
-    return [part.split("```", 1)[0] for part in section.split("```python\n")[1:]]
+    return [part.split("```", 1)[0] for part in re.split(r"```python[^\n]*\n", section)[1:]]
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0):
