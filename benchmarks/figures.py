@@ -4,6 +4,7 @@
     uv run python benchmarks/figures.py --only v3-xor   # one entry (--list names them)
     uv run python benchmarks/figures.py --check         # run, but only report what would change
     uv run python benchmarks/figures.py --reuse         # rewrite from the last run's outputs
+    uv run python benchmarks/figures.py --tiny          # try every entry quickly, write nothing
 
 Each entry of FIGURES runs a script on its defaults (or a benchmark, or a few lines of code),
 with BLAS on one thread so the numbers repeat, from the repository's root. What the run
@@ -35,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RECORDS = Path("output/figures")  # what each run printed, relative to the root
 MARK = re.compile(r"<!-- figures:([\w.-]+) -->(.*?)<!-- /figures:\1 -->", re.DOTALL)
+SKIPPED = {"shared", "output", "data", "models", "node_modules", "venv"}  # not the project's
 SINGLE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -85,6 +87,83 @@ def line_value(text: str, start: str, pattern: str = r"[-+]?[\d.]+(?:e[-+]?\d+)?
     return re.search(pattern, line[line.index(start) + len(start) :]).group(0)
 
 
+def _numbers(line: str) -> list[float]:
+    return [float(x) for x in re.findall(r"[-+]?\d+\.?\d*(?:e[-+]?\d+)?", line)]
+
+
+def _speed_row(ours: float, theirs: float, ratio: float, unit: str = "ms") -> str:
+    """The cells of a row of the top README's Speed table: ours, the peer's, the ratio."""
+    return f"{ours:.3g} {unit} | torch {theirs:.3g} {unit} | **{ratio:.2f}x torch**"
+
+
+def _wall_clock(text: str) -> str:
+    """The Speed table's cells from a benchmark's `wall clock  ours  torch  ratio` line."""
+    return _speed_row(*_numbers(line_value(text, "wall clock", r".*"))[:3])
+
+
+def _bench_v1(outputs: Outputs) -> dict[str, str]:
+    data = outputs.json("output/v1/bench_v1.json")
+    steps = data["steps"]
+    peer = steps["micrograd/collector-on"]
+    rows = [
+        ("v1_scalar", "on", "gradlab/collector-on"),
+        ("micrograd", "on (as users run it)", "micrograd/collector-on"),
+        ("micrograd", "off", "micrograd/collector-off"),
+        ("v1_scalar", "off", "gradlab/collector-off"),
+        ("v1_scalar with micrograd's chained neuron", "on", "gradlab-chained/collector-on"),
+    ]
+    table = [
+        "| engine | collector | median step | mean step | speed-up vs micrograd (median, mean) |",
+        "|---|---|---|---|---|",
+    ]
+    for engine, collector, key in rows:
+        row = steps[key]
+        up = peer["median_wall"] / row["median_wall"], peer["mean_wall"] / row["mean_wall"]
+        shown = "1x" if row is peer else f"{up[0]:.1f}x, {up[1]:.1f}x"
+        table.append(
+            f"| {engine} | {collector} | {row['median_wall']:.3f} s | {row['mean_wall']:.3f} s "
+            f"| {shown} |"
+        )
+    memory = data["memory"]
+    per_node = {e: m["backward_bytes"] / m["nodes"] for e, m in memory.items()}
+    depth = data["depth"]
+    ours = depth["gradlab"]
+    theirs = depth["micrograd"]
+    theirs_shown = (
+        f"{theirs['seconds']:.2f} s" if theirs["ok"] else f"`{theirs.get('error', 'wrong')}`"
+    )
+    speed_up = peer["median_wall"] / steps["gradlab/collector-on"]["median_wall"]
+    return {
+        "bench-v1": "\n".join(table),
+        "bench-v1.speed": (
+            f"{steps['gradlab/collector-on']['median_wall']:.3f} s | micrograd "
+            f"{peer['median_wall']:.3f} s | **{speed_up:.1f}x faster**"
+        ),
+        "bench-v1.memory": (
+            f"{per_node['gradlab-chained']:.0f} B | micrograd {per_node['micrograd']:.0f} B | "
+            f"**{data['memory_per_node_ratio_same_graph']:.2f}x**"
+        ),
+        "bench-v1.depth": f"{ours['seconds']:.2f} s | micrograd {theirs_shown} |",
+    }
+
+
+def _bench_v2_mlp(outputs: Outputs) -> dict[str, str]:
+    text = outputs.printed[0]
+    ms = {
+        name: _numbers(line_value(text, name, r".*"))
+        for name in ("torch", "v2_tensor", "HIPS autograd")
+    }
+    table = ["| library | median ms per step | ratio to torch |", "|---|---|---|"]
+    table += [f"| {name} | {ms[name][0]:.2f} | {ms[name][1]:.2f} |" for name in ms]
+    return {
+        "bench-v2-mlp": "\n".join(table),
+        "bench-v2-mlp.speed": (
+            f"{ms['v2_tensor'][0]:.3g} ms | torch {ms['torch'][0]:.3g} ms, HIPS autograd "
+            f"{ms['HIPS autograd'][0]:.3g} ms | **{ms['v2_tensor'][1]:.2f}x torch**"
+        ),
+    }
+
+
 MLP_GRAPH = """\
 import numpy as np
 import v2_tensor as vt
@@ -129,7 +208,9 @@ def _bench_table(path: str, title: str, rows: dict[str, str], digits: int) -> Ca
             table.append(
                 f"{label:<18}{ours:>10.{digits}f}{theirs:>10.{digits}f}{ours / theirs:>8.2f}"
             )
-        return {Path(path).stem.replace("_", "-"): "\n".join(table)}
+        name = Path(path).stem.replace("_", "-")
+        wall = data["v3_nn"][rows["wall clock"]], data["torch"][rows["wall clock"]]
+        return {name: "\n".join(table), f"{name}.speed": _speed_row(*wall, wall[0] / wall[1])}
 
     return render
 
@@ -258,10 +339,29 @@ FIGURES = [
         tiny=("--epochs", "1", "--channels", "4"),
     ),
     Figure(
+        "bench-v1",
+        V1,
+        (("benchmarks/bench_v1.py",),),
+        render=_bench_v1,
+        tiny=("--rounds", "1", "--steps", "1", "--depth", "1000"),
+        benchmark=True,
+    ),
+    Figure(
+        "bench-v2-mlp",
+        V2,
+        (("benchmarks/bench_v2_mlp.py", "--steps", "100"),),
+        render=_bench_v2_mlp,
+        tiny=("--steps", "2", "--warmup", "1"),
+        benchmark=True,
+    ),
+    Figure(
         "bench-v3-lstm",
         V3,
         (("benchmarks/bench_v3_lstm.py",),),
-        render=lambda o: {"bench-v3-lstm": lines(o.printed[0], "median step", "CPU time")},
+        render=lambda o: {
+            "bench-v3-lstm": lines(o.printed[0], "median step", "CPU time"),
+            "bench-v3-lstm.speed": _wall_clock(o.printed[0]),
+        },
         tiny=("--steps", "2", "--warmup", "1"),
         benchmark=True,
     ),
@@ -269,7 +369,10 @@ FIGURES = [
         "bench-v3-mlp",
         V3,
         (("benchmarks/bench_v3_mlp.py", "--repeats", "9"),),
-        render=lambda o: {"bench-v3-mlp": lines(o.printed[0], "median of", "CPU time")},
+        render=lambda o: {
+            "bench-v3-mlp": lines(o.printed[0], "median of", "CPU time"),
+            "bench-v3-mlp.speed": _wall_clock(o.printed[0]),
+        },
         tiny=("--repeats", "1"),
         benchmark=True,
     ),
@@ -330,12 +433,26 @@ def rewrite(text: str, rendered: dict[str, str]) -> str:
 # --- running ---------------------------------------------------------------------------------
 
 
-def run(figure: Figure, reuse: bool) -> Outputs:
+def marked_readmes() -> list[str]:
+    """The READMEs with marks, relative to the root (an entry may mark text in several: its
+    stage's README and the top one's Speed table)."""
+    found = []
+    for path in sorted(ROOT.rglob("README.md")):
+        relative = path.relative_to(ROOT)
+        hidden = any(part.startswith(".") or part in SKIPPED for part in relative.parts[:-1])
+        if not hidden and MARK.search(path.read_text()):
+            found.append(relative.as_posix())
+    return found
+
+
+def run(figure: Figure, reuse: bool, tiny: bool = False) -> Outputs:
     env = {**os.environ, **SINGLE_THREAD, "MPLBACKEND": "Agg"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     printed = []
     for i, command in enumerate(figure.commands):
-        record = ROOT / RECORDS / f"{figure.name}.{i}.txt"
+        if tiny and command[0] != "-c":
+            command = (*command, *figure.tiny)
+        record = ROOT / RECORDS / ("tiny" if tiny else "") / f"{figure.name}.{i}.txt"
         if reuse:
             if not record.exists():
                 raise RuntimeError(f"no earlier run: {record.relative_to(ROOT)} is missing")
@@ -354,22 +471,22 @@ def run(figure: Figure, reuse: bool) -> Outputs:
     return Outputs(printed, ROOT)
 
 
-def update(figures: Sequence[Figure], check: bool, reuse: bool) -> int:
+def update(figures: Sequence[Figure], check: bool, reuse: bool, tiny: bool = False) -> int:
     """Run the entries, rewrite their marks and copy their images; 0 if nothing changed."""
-    readmes = {figure.readme: (ROOT / figure.readme).read_text() for figure in figures}
+    readmes = {readme: (ROOT / readme).read_text() for readme in marked_readmes()}
     original = dict(readmes)
     images, failed = [], []
     for figure in figures:
         try:
-            outputs = run(figure, reuse)
+            outputs = run(figure, reuse, tiny)
             rendered = figure.render(outputs)
         except (RuntimeError, OSError, StopIteration, AttributeError, KeyError) as error:
             failed.append(f"{figure.name}: {error}")
             continue
-        missing = set(rendered) - set(marks(readmes[figure.readme]))
+        missing = set(rendered) - {mark for text in readmes.values() for mark in marks(text)}
         if missing:
-            failed.append(f"{figure.name}: no marks {sorted(missing)} in {figure.readme}")
-        readmes[figure.readme] = rewrite(readmes[figure.readme], rendered)
+            failed.append(f"{figure.name}: no README marks {sorted(missing)}")
+        readmes = {readme: rewrite(text, rendered) for readme, text in readmes.items()}
         for source, target in figure.copies.items():
             new = ROOT / source
             if not new.exists():
@@ -417,6 +534,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="report changes, write nothing")
     parser.add_argument("--reuse", action="store_true", help="render from the last run's outputs")
     parser.add_argument("--skip-benchmarks", action="store_true", help="leave the timings alone")
+    parser.add_argument(
+        "--tiny", action="store_true", help="on the tests' tiny settings, to try the entries out "
+        "quickly (implies --check: the READMEs keep their full-run figures)"
+    )  # fmt: skip
     parser.add_argument("--list", action="store_true", help="name every entry and stop")
     args = parser.parse_args(argv)
     if args.list:
@@ -434,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
         if (args.only is None or figure.name in args.only)
         and not (args.skip_benchmarks and figure.benchmark)
     ]
-    return update(chosen, args.check, args.reuse)
+    return update(chosen, args.check or args.tiny, args.reuse, args.tiny)
 
 
 if __name__ == "__main__":
