@@ -16,7 +16,9 @@ At the end it says which texts and images changed, with a diff of the texts.
 
 The tests (tests/test_readme_commands.py) run every entry on its tiny settings and check that
 what it renders has the form of what the README shows, that every marker belongs to an entry
-and every README image to one entry's copies.
+and every README image to one entry's copies. The benchmarks are not run there: their entries
+render from recorded runs in tests/data/benchmark_runs/ (a new benchmark entry adds its own:
+`--tiny --only NAME` leaves its printed text in output/figures/tiny/ and its files in output/).
 """
 
 from __future__ import annotations
@@ -145,6 +147,26 @@ def _bench_v1(outputs: Outputs) -> dict[str, str]:
         ),
         "bench-v1.depth": f"{ours['seconds']:.2f} s | micrograd {theirs_shown} |",
     }
+
+
+def _bench_v2_memory(outputs: Outputs) -> dict[str, str]:
+    workloads = {
+        "5 x tanh of 4000x4000 float64": "5 x tanh of a 4000x4000 float64 array",
+        "MLP 784-256-10": "MLP 784-256-10, batch 128, float32",
+    }
+    table = [
+        "| workload | library | peak during forward + backward | held after backward "
+        "(loss alive) |",
+        "|---|---|---|---|",
+    ]
+    printed = outputs.printed[0].splitlines()
+    for title, shown in workloads.items():
+        for i, library in enumerate(("v2_tensor", "torch")):
+            line = next(x for x in printed if x.startswith(title) and x.split()[-3] == library)
+            peak, held = _numbers(line.rsplit(library, 1)[1])
+            first = " " if i else f" {shown} "  # the workload's name on its first row only
+            table.append(f"|{first}| {library} | {peak:.1f} MB | {held:.1f} MB |")
+    return {"bench-v2-memory": "\n".join(table)}
 
 
 def _bench_v2_mlp(outputs: Outputs) -> dict[str, str]:
@@ -344,6 +366,13 @@ FIGURES = [
         (("benchmarks/bench_v1.py",),),
         render=_bench_v1,
         tiny=("--rounds", "1", "--steps", "1", "--depth", "1000"),
+        benchmark=True,
+    ),
+    Figure(
+        "bench-v2-memory",  # no tiny settings: it measures a 4000x4000 graph, in seconds
+        V2,
+        (("benchmarks/bench_v2_memory.py",),),
+        render=_bench_v2_memory,
         benchmark=True,
     ),
     Figure(

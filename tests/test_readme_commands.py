@@ -685,3 +685,33 @@ def test_every_flag_in_the_readmes_inline_code_is_a_flag_of_ours():
                     if flag not in ours
                 ]
     assert not problems, "flags no script or benchmark has:\n" + "\n".join(problems)
+
+
+BENCHMARK_RUNS = ROOT / "tests" / "data" / "benchmark_runs"
+
+
+def test_benchmark_entries_render_the_readmes_tables_from_a_recorded_run():
+    """The benchmarks are not run here (they take minutes and time the machine): each entry
+    renders from what a tiny run of it printed and wrote (`benchmarks/figures.py --tiny
+    --only NAME` leaves that in output/figures/tiny/ and output/), kept in
+    tests/data/benchmark_runs; what it renders has the form of every mark it fills."""
+    shown = {}
+    for readme in READMES:
+        shown |= FIGURES.marks(readme.read_text())
+    problems = []
+    for figure in (f for f in FIGURES.FIGURES if f.benchmark):
+        records = [BENCHMARK_RUNS / f"{figure.name}.{i}.txt" for i in range(len(figure.commands))]
+        missing = [r.name for r in records if not r.is_file()]
+        if missing:
+            problems.append(f"{figure.name}: no recorded run {missing} in {BENCHMARK_RUNS}")
+            continue
+        outputs = FIGURES.Outputs([r.read_text() for r in records], BENCHMARK_RUNS)
+        rendered = figure.render(outputs)
+        assert figure.name in rendered, f"{figure.name} renders no mark of its own name"
+        for mark, new in rendered.items():
+            if mark not in shown:
+                problems.append(f"{figure.name} renders {mark}, which no README marks")
+            elif masked(new) != masked(FIGURES.shown(shown[mark])):
+                old = FIGURES.shown(shown[mark])
+                problems.append(f"{mark}: the README shows\n{old}\nbut renders as\n{new}")
+    assert not problems, "\n\n".join(problems)
