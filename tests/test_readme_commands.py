@@ -715,3 +715,19 @@ def test_benchmark_entries_render_the_readmes_tables_from_a_recorded_run():
                 old = FIGURES.shown(shown[mark])
                 problems.append(f"{mark}: the README shows\n{old}\nbut renders as\n{new}")
     assert not problems, "\n\n".join(problems)
+
+
+def test_every_benchmark_the_readmes_name_has_a_figure_entry():
+    """A benchmark a README names (a command, a table row) has its figures remade by
+    benchmarks/figures.py: an entry runs it and renders what the README shows of it."""
+    named = set()
+    for readme in READMES:
+        for _, text in shell_lines(readme):
+            for words in split_command(text)[0]:
+                words = words[2:] if words[:2] == ["uv", "run"] else words
+                if len(words) > 1 and words[0].startswith("python") and words[1].endswith(".py"):
+                    named.add(words[1])
+    named.discard("benchmarks/figures.py")
+    entries = {f.commands[0][0] for f in FIGURES.FIGURES if f.benchmark}
+    missing = sorted(named - entries)
+    assert not missing, f"benchmarks with no entry in benchmarks/figures.py: {missing}"
