@@ -1,7 +1,6 @@
 """v3_nn.Module and Parameter: registration, traversal order, state_dict both ways with torch."""
 
 from collections import OrderedDict
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -349,13 +348,3 @@ def test_repr_matches_torch_layout():
     assert repr(net) == expected
     torch_repr = repr(torch_net())
     assert torch_repr.count("\n") == expected.count("\n")
-
-
-def test_the_readme_state_dict_example_runs_and_prints_what_it_says(capsys):
-    readme = (Path(__file__).parents[1] / "v3_nn" / "README.md").read_text()
-    section = readme.split("## Moving weights to and from PyTorch", 1)[1]
-    example = section.split("```python\n", 1)[1].split("```", 1)[0]
-    exec(compile(example, "v3_nn/README.md", "exec"), {})
-    keys, difference = capsys.readouterr().out.splitlines()
-    assert keys == "['0.weight', '0.bias', '2.weight', '2.bias']"
-    assert float(difference) < 1e-14

@@ -1,6 +1,7 @@
 """The README's "Training loops as in torch" section runs as written, and its loop is torch code:
 the same lines run under torch once its five import lines are swapped back."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 def blocks() -> list[str]:
     section = README.read_text().split("## Training loops as in torch", 1)[1].split("\n## ", 1)[0]
-    return [part.split("```", 1)[0] for part in section.split("```python\n")[1:]]
+    return [part.split("```", 1)[0] for part in re.split(r"```python[^\n]*\n", section)[1:]]
 
 
 def test_the_training_loop_and_the_checkpoint_round_trip_run(tmp_path, monkeypatch, capsys):

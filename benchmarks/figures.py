@@ -1,0 +1,591 @@
+"""Regenerate every figure and printed result of the READMEs from one command.
+
+    uv run python benchmarks/figures.py                 # all (long: every script and benchmark)
+    uv run python benchmarks/figures.py --only v3-xor   # one entry (--list names them)
+    uv run python benchmarks/figures.py --check         # run, but only report what would change
+    uv run python benchmarks/figures.py --reuse         # rewrite from the last run's outputs
+    uv run python benchmarks/figures.py --tiny          # try every entry quickly, write nothing
+
+Each entry of FIGURES runs a script on its defaults (or a benchmark, or a few lines of code),
+with BLAS on one thread so the numbers repeat, from the repository's root. What the run
+prints is kept in output/figures/<entry>.<i>.txt beside the files the script writes into
+output/; from those the entry renders the README text between `<!-- figures:MARK -->` and
+`<!-- /figures:MARK -->` (a fenced block keeps its fence and gets new contents; anything
+else is replaced as it is), and its images are copied into the stage's figures/ folder.
+At the end it says which texts and images changed, with a diff of the texts.
+
+The tests (tests/test_readme_commands.py) run every entry on its tiny settings and check that
+what it renders has the form of what the README shows, that every marker belongs to an entry
+and every README image to one entry's copies. The benchmarks are not run there: their entries
+render from recorded runs in tests/data/benchmark_runs/ (a new benchmark entry adds its own:
+`--tiny --only NAME` leaves its printed text in output/figures/tiny/ and its files in output/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RECORDS = Path("output/figures")  # what each run printed, relative to the root
+MARK = re.compile(r"<!-- figures:([\w.-]+) -->(.*?)<!-- /figures:\1 -->", re.DOTALL)
+SKIPPED = {"shared", "output", "data", "models", "node_modules", "venv"}  # not the project's
+SINGLE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """What an entry's commands left: their printed text, and the folder output/ is in."""
+
+    printed: list[str]
+    root: Path
+
+    def json(self, path: str) -> dict:
+        return json.loads((self.root / path).read_text())
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    readme: str  # the README whose marks it renders, relative to the root
+    # each command is python's arguments: ("-m", module, flags...), (file, flags...) or ("-c", code)
+    commands: tuple[tuple[str, ...], ...]
+    copies: dict[str, str] = field(default_factory=dict)  # output file -> figure, from the root
+    render: Callable[[Outputs], dict[str, str]] = lambda outputs: {}
+    tiny: tuple[str, ...] = ()  # flags the tests add to every command for a quick run
+    benchmark: bool = False  # times things: run it on a quiet machine
+    varies: tuple[str, ...] = ()  # patterns of a tiny run's text that may differ in form
+
+
+def lines(text: str, first: str, last: str | None = None, *, keep: str = "", drop: str = "") -> str:
+    """The lines of text from the one starting with `first` to the one starting with `last`
+    (or the end); if given, only those starting with a word of `keep`, none with one of
+    `drop`."""
+    chosen = text.splitlines()
+    start = next(i for i, line in enumerate(chosen) if line.lstrip().startswith(first))
+    chosen = chosen[start:]
+    if last is not None:
+        end = next(i for i, line in enumerate(chosen) if line.lstrip().startswith(last))
+        chosen = chosen[: end + 1]
+    if keep:
+        chosen = [line for line in chosen if line.lstrip().startswith(tuple(keep.split()))]
+    if drop:
+        chosen = [line for line in chosen if not line.lstrip().startswith(tuple(drop.split()))]
+    return "\n".join(chosen)
+
+
+def line_value(text: str, start: str, pattern: str = r"[-+]?[\d.]+(?:e[-+]?\d+)?") -> str:
+    """The first number (or pattern) after `start` on the line that starts with it."""
+    line = next(line for line in text.splitlines() if line.lstrip().startswith(start))
+    return re.search(pattern, line[line.index(start) + len(start) :]).group(0)
+
+
+def _numbers(line: str) -> list[float]:
+    return [float(x) for x in re.findall(r"[-+]?\d+\.?\d*(?:e[-+]?\d+)?", line)]
+
+
+def _speed_row(ours: float, theirs: float, ratio: float, unit: str = "ms") -> str:
+    """The cells of a row of the top README's Speed table: ours, the peer's, the ratio."""
+    return f"{ours:.3g} {unit} | torch {theirs:.3g} {unit} | **{ratio:.2f}x torch**"
+
+
+def _wall_clock(text: str) -> str:
+    """The Speed table's cells from a benchmark's `wall clock  ours  torch  ratio` line."""
+    return _speed_row(*_numbers(line_value(text, "wall clock", r".*"))[:3])
+
+
+def _bench_v1(outputs: Outputs) -> dict[str, str]:
+    data = outputs.json("output/v1/bench_v1.json")
+    steps = data["steps"]
+    peer = steps["micrograd/collector-on"]
+    rows = [
+        ("v1_scalar", "on", "gradlab/collector-on"),
+        ("micrograd", "on (as users run it)", "micrograd/collector-on"),
+        ("micrograd", "off", "micrograd/collector-off"),
+        ("v1_scalar", "off", "gradlab/collector-off"),
+        ("v1_scalar with micrograd's chained neuron", "on", "gradlab-chained/collector-on"),
+    ]
+    table = [
+        "| engine | collector | median step | mean step | speed-up vs micrograd (median, mean) |",
+        "|---|---|---|---|---|",
+    ]
+    for engine, collector, key in rows:
+        row = steps[key]
+        up = peer["median_wall"] / row["median_wall"], peer["mean_wall"] / row["mean_wall"]
+        shown = "1x" if row is peer else f"{up[0]:.1f}x, {up[1]:.1f}x"
+        table.append(
+            f"| {engine} | {collector} | {row['median_wall']:.3f} s | {row['mean_wall']:.3f} s "
+            f"| {shown} |"
+        )
+    memory = data["memory"]
+    per_node = {e: m["backward_bytes"] / m["nodes"] for e, m in memory.items()}
+    depth = data["depth"]
+    ours = depth["gradlab"]
+    theirs = depth["micrograd"]
+    theirs_shown = (
+        f"{theirs['seconds']:.2f} s" if theirs["ok"] else f"`{theirs.get('error', 'wrong')}`"
+    )
+    speed_up = peer["median_wall"] / steps["gradlab/collector-on"]["median_wall"]
+    return {
+        "bench-v1": "\n".join(table),
+        "bench-v1.speed": (
+            f"{steps['gradlab/collector-on']['median_wall']:.3f} s | micrograd "
+            f"{peer['median_wall']:.3f} s | **{speed_up:.1f}x faster**"
+        ),
+        "bench-v1.memory": (
+            f"{per_node['gradlab-chained']:.0f} B | micrograd {per_node['micrograd']:.0f} B | "
+            f"**{data['memory_per_node_ratio_same_graph']:.2f}x**"
+        ),
+        "bench-v1.depth": f"{ours['seconds']:.2f} s | micrograd {theirs_shown} |",
+    }
+
+
+def _bench_v2_memory(outputs: Outputs) -> dict[str, str]:
+    workloads = {
+        "5 x tanh of 4000x4000 float64": "5 x tanh of a 4000x4000 float64 array",
+        "MLP 784-256-10": "MLP 784-256-10, batch 128, float32",
+    }
+    table = [
+        "| workload | library | peak during forward + backward | held after backward "
+        "(loss alive) |",
+        "|---|---|---|---|",
+    ]
+    printed = outputs.printed[0].splitlines()
+    for title, shown in workloads.items():
+        for i, library in enumerate(("v2_tensor", "torch")):
+            line = next(x for x in printed if x.startswith(title) and x.split()[-3] == library)
+            peak, held = _numbers(line.rsplit(library, 1)[1])
+            first = " " if i else f" {shown} "  # the workload's name on its first row only
+            table.append(f"|{first}| {library} | {peak:.1f} MB | {held:.1f} MB |")
+    return {"bench-v2-memory": "\n".join(table)}
+
+
+def _bench_v2_mlp(outputs: Outputs) -> dict[str, str]:
+    text = outputs.printed[0]
+    ms = {
+        name: _numbers(line_value(text, name, r".*"))
+        for name in ("torch", "v2_tensor", "HIPS autograd")
+    }
+    table = ["| library | median ms per step | ratio to torch |", "|---|---|---|"]
+    table += [f"| {name} | {ms[name][0]:.2f} | {ms[name][1]:.2f} |" for name in ms]
+    return {
+        "bench-v2-mlp": "\n".join(table),
+        "bench-v2-mlp.speed": (
+            f"{ms['v2_tensor'][0]:.3g} ms | torch {ms['torch'][0]:.3g} ms, HIPS autograd "
+            f"{ms['HIPS autograd'][0]:.3g} ms | **{ms['v2_tensor'][1]:.2f}x torch**"
+        ),
+    }
+
+
+MLP_GRAPH = """\
+import numpy as np
+import v2_tensor as vt
+from v2_tensor.graph import draw
+
+rng = np.random.default_rng(0)
+x = vt.tensor(rng.standard_normal((4, 3)))
+y = vt.tensor([0, 2, 1, 0])
+W1 = vt.tensor(rng.standard_normal((3, 5)) / np.sqrt(3), requires_grad=True)
+b1 = vt.tensor(np.zeros(5), requires_grad=True)
+W2 = vt.tensor(rng.standard_normal((5, 3)) / np.sqrt(5), requires_grad=True)
+b2 = vt.tensor(np.zeros(3), requires_grad=True)
+logits = (x @ W1 + b1).relu() @ W2 + b2
+loss = -logits.log_softmax(dim=1)[vt.arange(4), y].mean()
+names = {"x": x, "W1": W1, "b1": b1, "W2": W2, "b2": b2}
+draw(loss, "output/figures/mlp_graph.svg", names=names)
+print(f"loss {loss.item():.5f}")
+"""
+
+
+def _predict_transcript(outputs: Outputs) -> dict[str, str]:
+    sample, prediction = outputs.printed
+    shown = prediction.splitlines()[:6] + ["  ..."]  # the digit, the confidence, 0 to 3
+    return {
+        "v3-predict": "\n".join(
+            [
+                "$ uv run python -m v3_nn.save_sample --index 7",
+                sample.strip(),
+                "$ uv run python -m v3_nn.predict --image-path output/mnist/sample_7.png",
+                *shown,
+            ]
+        )
+    }
+
+
+def _bench_table(path: str, title: str, rows: dict[str, str], digits: int) -> Callable:
+    def render(outputs: Outputs) -> dict[str, str]:
+        data = outputs.json(path)
+        table = [f"{title:<18}{'v3_nn':>10}{'torch':>10}{'ratio':>8}"]
+        for label, key in rows.items():
+            ours, theirs = data["v3_nn"][key], data["torch"][key]
+            table.append(
+                f"{label:<18}{ours:>10.{digits}f}{theirs:>10.{digits}f}{ours / theirs:>8.2f}"
+            )
+        name = Path(path).stem.replace("_", "-")
+        wall = data["v3_nn"][rows["wall clock"]], data["torch"][rows["wall clock"]]
+        return {name: "\n".join(table), f"{name}.speed": _speed_row(*wall, wall[0] / wall[1])}
+
+    return render
+
+
+V1, V2, V3 = "v1_scalar/README.md", "v2_tensor/README.md", "v3_nn/README.md"
+FIGURES = [
+    Figure(
+        "v1-walkthrough",
+        V1,
+        (("-m", "v1_scalar.walkthrough"),),
+        {
+            "output/v1/walkthrough.png": "v1_scalar/figures/walkthrough.png",
+            "output/v1/walkthrough.svg": "v1_scalar/figures/walkthrough.svg",
+        },
+        lambda o: {"v1-walkthrough": lines(o.printed[0], "Backward pass", "dL/db1")},
+    ),
+    Figure(
+        "v1-regression",
+        V1,
+        (("-m", "v1_scalar.train", "--quiet", "--graph", "output/v1/neuron_graph.png"),),
+        {
+            "output/v1/regression_loss.png": "v1_scalar/figures/regression_loss.png",
+            "output/v1/neuron_graph.png": "v1_scalar/figures/neuron_graph.png",
+        },
+        lambda o: {
+            "v1-regression-gap": line_value(o.printed[0], "largest gap to the least-squares fit"),
+            "v1-regression-error": line_value(o.printed[0], "largest error to the true weights"),
+        },
+        tiny=("--epochs", "3"),
+    ),
+    Figure(
+        "v1-moons",
+        V1,
+        (("-m", "v1_scalar.train", "--task", "moons", "--quiet"),),
+        {
+            "output/v1/moons_loss.png": "v1_scalar/figures/moons_loss.png",
+            "output/v1/moons_boundary.png": "v1_scalar/figures/moons_boundary.png",
+        },
+        lambda o: {"v1-moons-accuracy": line_value(o.printed[0], "Training accuracy", r"\S+%")},
+        tiny=("--epochs", "2", "--samples", "10"),
+    ),
+    Figure(
+        "v2-mlp-graph",
+        V2,
+        (("-c", MLP_GRAPH),),
+        {"output/figures/mlp_graph.svg": "v2_tensor/figures/mlp_graph.svg"},
+    ),
+    Figure(
+        "v2-income",
+        V2,
+        (("-m", "v2_tensor.train", "--quiet"),),
+        {"output/v2/income.png": "v2_tensor/figures/income.png"},
+        lambda o: {"v2-income": lines(o.printed[0], "weights in USD", "test:")},
+        tiny=("--epochs", "5", "--timeout", "1"),
+    ),
+    Figure(
+        "v2-gender",
+        V2,
+        (("-m", "v2_tensor.train", "--task", "gender", "--quiet"),),
+        {"output/v2/gender.png": "v2_tensor/figures/gender.png"},
+        lambda o: {"v2-gender": f"`{lines(o.printed[0], 'accuracy:', 'accuracy:')}`"},
+        tiny=("--epochs", "5", "--timeout", "1"),
+    ),
+    Figure(
+        "v3-optimizers",
+        V3,
+        (("-m", "v3_nn.optimizers", "--quiet"),),
+        {
+            "output/optimizers/trajectories.png": "v3_nn/figures/rosenbrock_trajectories.png",
+            "output/optimizers/loss.png": "v3_nn/figures/rosenbrock_loss.png",
+        },
+        lambda o: {"v3-optimizers": lines(o.printed[0], "optimizer", "Adam")},
+        tiny=("--steps", "5"),
+    ),
+    Figure(
+        "v3-lstm",
+        V3,
+        (("-m", "v3_nn.train_lstm", "--quiet"),),
+        {"output/timeseries/forecast.png": "v3_nn/figures/lstm_forecast.png"},
+        lambda o: {"v3-lstm": lines(o.printed[0], "test MSE").split(";")[0]},
+        tiny=("--epochs", "1"),
+    ),
+    Figure(
+        "v3-transformer",
+        V3,
+        (("-m", "v3_nn.train_transformer", "--quiet"),),
+        {"output/transformer/attention.png": "v3_nn/figures/transformer_attention.png"},
+        lambda o: {  # the accuracies and the first three of the five sequences it prints
+            "v3-transformer": "\n".join(lines(o.printed[0], "fresh sequences").splitlines()[:4])
+        },
+        tiny=("--steps", "3", "--eval-size", "10"),
+        varies=(r"\b(ok|WRONG)\b",),
+    ),
+    Figure(
+        "v3-mlp",
+        V3,
+        (("-m", "v3_nn.train_mlp", "--source", "digits", "--quiet"),),
+        {"output/mnist/curves.png": "v3_nn/figures/mnist_mlp_curves.png"},
+        lambda o: {"v3-mlp": lines(o.printed[0], "data:", "final:", keep="data: final:")},
+        tiny=("--epochs", "1", "--hidden", "8"),
+    ),
+    Figure(
+        "v3-predict",  # uses the checkpoint of v3-mlp
+        V3,
+        (
+            ("-m", "v3_nn.save_sample", "--index", "7"),
+            ("-m", "v3_nn.predict", "--image-path", "output/mnist/sample_7.png"),
+        ),
+        render=_predict_transcript,
+        varies=(r"^confidence: .*$", r"( #+)?$"),  # how sure a tiny model is
+    ),
+    Figure(
+        "v3-xor",
+        V3,
+        (("-m", "v3_nn.train_xor", "--quiet"),),
+        {"output/xor/xor.png": "v3_nn/figures/xor.png"},
+        lambda o: {"v3-xor": lines(o.printed[0], "0 xor 0", "final loss")},
+        tiny=("--epochs", "5"),
+    ),
+    Figure(
+        "v3-cnn",
+        V3,
+        (("-m", "v3_nn.train_cnn", "--source", "digits", "--quiet"),),
+        {"output/cnn/curves.png": "v3_nn/figures/cnn_curves.png"},
+        lambda o: {"v3-cnn": lines(o.printed[0], "data:", "final:", keep="data: final:")},
+        tiny=("--epochs", "1", "--channels", "4"),
+    ),
+    Figure(
+        "bench-v1",
+        V1,
+        (("benchmarks/bench_v1.py",),),
+        render=_bench_v1,
+        tiny=("--rounds", "1", "--steps", "1", "--depth", "1000"),
+        benchmark=True,
+    ),
+    Figure(
+        "bench-v2-memory",  # no tiny settings: it measures a 4000x4000 graph, in seconds
+        V2,
+        (("benchmarks/bench_v2_memory.py",),),
+        render=_bench_v2_memory,
+        benchmark=True,
+    ),
+    Figure(
+        "bench-v2-mlp",
+        V2,
+        (("benchmarks/bench_v2_mlp.py", "--steps", "100"),),
+        render=_bench_v2_mlp,
+        tiny=("--steps", "2", "--warmup", "1"),
+        benchmark=True,
+    ),
+    Figure(
+        "bench-v3-lstm",
+        V3,
+        (("benchmarks/bench_v3_lstm.py",),),
+        render=lambda o: {
+            "bench-v3-lstm": lines(o.printed[0], "median step", "CPU time"),
+            "bench-v3-lstm.speed": _wall_clock(o.printed[0]),
+        },
+        tiny=("--steps", "2", "--warmup", "1"),
+        benchmark=True,
+    ),
+    Figure(
+        "bench-v3-mlp",
+        V3,
+        (("benchmarks/bench_v3_mlp.py", "--repeats", "9"),),
+        render=lambda o: {
+            "bench-v3-mlp": lines(o.printed[0], "median of", "CPU time"),
+            "bench-v3-mlp.speed": _wall_clock(o.printed[0]),
+        },
+        tiny=("--repeats", "1"),
+        benchmark=True,
+    ),
+    Figure(
+        "bench-v3-cnn",
+        V3,
+        (("benchmarks/bench_v3_cnn.py", "--steps", "60"),),
+        render=_bench_table(
+            "output/bench/bench_v3_cnn.json",
+            "median step (ms)",
+            {"wall clock": "wall_median_ms", "CPU time": "cpu_median_ms"},
+            2,
+        ),
+        tiny=("--steps", "2"),
+        benchmark=True,
+    ),
+]
+
+
+# --- the README's marked text ----------------------------------------------------------------
+
+
+def marks(text: str) -> dict[str, str]:
+    """Every marked part of a README: mark name -> the text between the markers."""
+    return {match.group(1): match.group(2) for match in MARK.finditer(text)}
+
+
+def shown(old: str) -> str:
+    """The text a mark shows: the inside of its fenced block, or the text itself."""
+    inner = old.strip("\n")
+    if inner.startswith("```"):
+        return inner.split("\n", 1)[1].rsplit("```", 1)[0].strip("\n")
+    return inner.strip()
+
+
+def fill(old: str, new: str) -> str:
+    """What goes between the markers: a fenced block keeps its fence lines, other text its
+    surrounding white space."""
+    inner = old.strip("\n")
+    fence = inner.split("\n", 1)[0]
+    if fence.startswith("```"):
+        lead, tail = old[: len(old) - len(old.lstrip("\n"))], old[len(old.rstrip("\n")) :]
+        return f"{lead}{fence}\n{new.strip(chr(10))}\n```{tail}"
+    lead, tail = old[: len(old) - len(old.lstrip())], old[len(old.rstrip()) :]
+    return f"{lead}{new.strip()}{tail}"
+
+
+def rewrite(text: str, rendered: dict[str, str]) -> str:
+    def replace(match: re.Match) -> str:
+        name, old = match.group(1), match.group(2)
+        if name not in rendered:
+            return match.group(0)
+        return f"<!-- figures:{name} -->{fill(old, rendered[name])}<!-- /figures:{name} -->"
+
+    return MARK.sub(replace, text)
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def marked_readmes() -> list[str]:
+    """The READMEs with marks, relative to the root (an entry may mark text in several: its
+    stage's README and the top one's Speed table)."""
+    found = []
+    for path in sorted(ROOT.rglob("README.md")):
+        relative = path.relative_to(ROOT)
+        hidden = any(part.startswith(".") or part in SKIPPED for part in relative.parts[:-1])
+        if not hidden and MARK.search(path.read_text()):
+            found.append(relative.as_posix())
+    return found
+
+
+def run(figure: Figure, reuse: bool, tiny: bool = False) -> Outputs:
+    env = {**os.environ, **SINGLE_THREAD, "MPLBACKEND": "Agg"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    printed = []
+    for i, command in enumerate(figure.commands):
+        if tiny and command[0] != "-c":
+            command = (*command, *figure.tiny)
+        record = ROOT / RECORDS / ("tiny" if tiny else "") / f"{figure.name}.{i}.txt"
+        if reuse:
+            if not record.exists():
+                raise RuntimeError(f"no earlier run: {record.relative_to(ROOT)} is missing")
+            printed.append(record.read_text())
+            continue
+        shown = " ".join(c if "\n" not in c else "<code>" for c in command)
+        print(f"[{figure.name}] python {shown}", flush=True)
+        done = subprocess.run(
+            [sys.executable, *command], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"python {shown} ended with exit code {done.returncode}")
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(done.stdout)
+        printed.append(done.stdout)
+    return Outputs(printed, ROOT)
+
+
+def update(figures: Sequence[Figure], check: bool, reuse: bool, tiny: bool = False) -> int:
+    """Run the entries, rewrite their marks and copy their images; 0 if nothing changed."""
+    readmes = {readme: (ROOT / readme).read_text() for readme in marked_readmes()}
+    original = dict(readmes)
+    images, failed = [], []
+    for figure in figures:
+        try:
+            outputs = run(figure, reuse, tiny)
+            rendered = figure.render(outputs)
+        except (RuntimeError, OSError, StopIteration, AttributeError, KeyError) as error:
+            failed.append(f"{figure.name}: {error}")
+            continue
+        missing = set(rendered) - {mark for text in readmes.values() for mark in marks(text)}
+        if missing:
+            failed.append(f"{figure.name}: no README marks {sorted(missing)}")
+        readmes = {readme: rewrite(text, rendered) for readme, text in readmes.items()}
+        for source, target in figure.copies.items():
+            new = ROOT / source
+            if not new.exists():
+                failed.append(f"{figure.name}: the run wrote no {source}")
+                continue
+            old = ROOT / target
+            state = "new" if not old.exists() else "unchanged"
+            if old.exists() and old.read_bytes() != new.read_bytes():
+                state = "changed"
+            images.append((target, state))
+            if state != "unchanged" and not check:
+                old.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(new, old)
+    changed = 0
+    for readme, text in readmes.items():
+        before, after = marks(original[readme]), marks(text)
+        for name in after:
+            if before[name] != after[name]:
+                changed += 1
+                print(f"\n{readme}: {name} changed")
+                diff = difflib.unified_diff(
+                    before[name].strip("\n").splitlines(),
+                    after[name].strip("\n").splitlines(),
+                    "before",
+                    "after",
+                    lineterm="",
+                )
+                print("\n".join(f"    {line}" for line in diff))
+        if text != original[readme] and not check:
+            (ROOT / readme).write_text(text)
+    print()
+    for target, state in images:
+        changed += state != "unchanged"
+        print(f"{target}: {state}")
+    verb = "would change" if check else "changed"
+    print(f"\n{changed} text(s) and image(s) {verb}; {len(figures) - len(failed)} entries ran")
+    for problem in failed:
+        print(f"FAILED {problem}", file=sys.stderr)
+    return 2 if failed else int(check and changed > 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], prog="figures.py")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="these entries (see --list)")
+    parser.add_argument("--check", action="store_true", help="report changes, write nothing")
+    parser.add_argument("--reuse", action="store_true", help="render from the last run's outputs")
+    parser.add_argument("--skip-benchmarks", action="store_true", help="leave the timings alone")
+    parser.add_argument(
+        "--tiny", action="store_true", help="on the tests' tiny settings, to try the entries out "
+        "quickly (implies --check: the READMEs keep their full-run figures)"
+    )  # fmt: skip
+    parser.add_argument("--list", action="store_true", help="name every entry and stop")
+    args = parser.parse_args(argv)
+    if args.list:
+        for figure in FIGURES:
+            kind = "benchmark" if figure.benchmark else "script"
+            print(f"{figure.name:<16} {kind:<10} {figure.readme}")
+        return 0
+    names = {figure.name for figure in FIGURES}
+    unknown = sorted(set(args.only or ()) - names)
+    if unknown:
+        parser.error(f"no entries {unknown}; --list names them")
+    chosen = [
+        figure
+        for figure in FIGURES
+        if (args.only is None or figure.name in args.only)
+        and not (args.skip_benchmarks and figure.benchmark)
+    ]
+    return update(chosen, args.check or args.tiny, args.reuse, args.tiny)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
