@@ -238,6 +238,11 @@ def _bench_table(path: str, title: str, rows: dict[str, str], digits: int) -> Ca
 
 
 V1, V2, V3 = "v1_scalar/README.md", "v2_tensor/README.md", "v3_nn/README.md"
+GAN_TINY = (
+    *("--epochs", "1", "--batch-size", "32", "--samples", "50", "--classifier-epochs", "1"),
+    *("--g-channels", "8", "4", "--d-channels", "4", "8"),
+)
+
 FIGURES = [
     Figure(
         "v1-walkthrough",
@@ -359,6 +364,46 @@ FIGURES = [
         {"output/cnn/curves.png": "v3_nn/figures/cnn_curves.png"},
         lambda o: {"v3-cnn": lines(o.printed[0], "data:", "final:", keep="data: final:")},
         tiny=("--epochs", "1", "--channels", "4"),
+    ),
+    Figure(
+        "v3-vae",
+        V3,
+        (("-m", "v3_nn.train_autoencoder", "--model", "vae", "--source", "digits", "--quiet"),),
+        {
+            "output/vae/reconstructions.png": "v3_nn/figures/vae_reconstructions.png",
+            "output/vae/samples.png": "v3_nn/figures/vae_samples.png",
+            "output/vae/latent.png": "v3_nn/figures/vae_latent.png",
+        },
+        lambda o: {"v3-vae": lines(o.printed[0], "final:", "final:")},
+        tiny=("--epochs", "1", "--channels", "4", "8"),
+    ),
+    Figure(
+        "v3-ae",
+        V3,
+        (("-m", "v3_nn.train_autoencoder", "--model", "ae", "--source", "digits", "--quiet"),),
+        {"output/ae/reconstructions.png": "v3_nn/figures/ae_reconstructions.png"},
+        lambda o: {"v3-ae": lines(o.printed[0], "final:", "final:")},
+        tiny=("--epochs", "1", "--channels", "4", "8"),
+    ),
+    Figure(
+        "v3-wgan-gp",
+        V3,
+        (("-m", "v3_nn.train_gan", "--loss", "wgan-gp", "--source", "digits", "--quiet"),),
+        {
+            "output/gan-wgan-gp/samples.png": "v3_nn/figures/wgan_gp_samples.png",
+            "output/gan-wgan-gp/progression.png": "v3_nn/figures/wgan_gp_progression.png",
+            "output/gan-wgan-gp/curves.png": "v3_nn/figures/wgan_gp_curves.png",
+        },
+        lambda o: {"v3-wgan-gp": lines(o.printed[0], "generated digits", "real test digits")},
+        tiny=GAN_TINY,
+    ),
+    Figure(
+        "v3-gan-bce",
+        V3,
+        (("-m", "v3_nn.train_gan", "--loss", "bce", "--source", "digits", "--quiet"),),
+        {"output/gan-bce/samples.png": "v3_nn/figures/gan_bce_samples.png"},
+        lambda o: {"v3-gan-bce": lines(o.printed[0], "generated digits", "generated digits")},
+        tiny=GAN_TINY,
     ),
     Figure(
         "bench-v1",
