@@ -393,6 +393,80 @@ def test_second_derivative_matches_torch(name, fn, shapes, linear):
     check_second_order(squared(fn) if linear else fn, *arrays)
 
 
+# finite differences of the first derivative for the same cases: the ones whose numerical
+# Jacobians are large run again below on smaller inputs
+LARGE = {"conv2d", "conv2d same", "conv_transpose1d", "conv_transpose2d", "batch_norm train"}
+LARGE |= {"batch_norm eval", "layer_norm", "group_norm", "instance_norm", "rms_norm"}
+LARGE |= {"local_response_norm", "interpolate bilinear", "interpolate bicubic", "unfold"}
+LARGE |= {"grid_sample bilinear", "grid_sample nearest", "grid_sample bicubic", "conv3d"}
+LARGE |= {"max_pool2d overlapping", "pad reflect", "pad replicate", "pad circular"}
+LARGE |= {"conv1d", "conv1d groups", "conv_transpose2d groups", "bilinear", "interpolate nearest"}
+LARGE |= {"interpolate trilinear", "interpolate nearest-exact", "interpolate area", "max_pool3d"}
+SMALL = [
+    (
+        "conv1d",
+        functional("conv1d", stride=2, padding=1, groups=2),
+        [(1, 4, 5), (2, 2, 3), (2,)],
+        True,
+    ),
+    (
+        "conv2d",
+        functional("conv2d", stride=(2, 1), padding=1),
+        [(1, 2, 3, 4), (2, 2, 2, 2), (2,)],
+        True,
+    ),
+    (
+        "conv_transpose2d",
+        functional("conv_transpose2d", stride=2, output_padding=1),
+        [(1, 2, 2, 3), (2, 1, 3, 2), (1,)],
+        True,
+    ),
+    (
+        "batch_norm train",
+        lambda lib, x, w, b: (F if lib is vt else TF).batch_norm(
+            x, None, None, w, b, training=True
+        ),
+        [(3, 2, 2), (2,), (2,)],
+        False,
+    ),
+    (
+        "layer_norm",
+        lambda lib, x, w, b: (F if lib is vt else TF).layer_norm(x, (3,), w, b),
+        [(2, 2, 3), (3,), (3,)],
+        False,
+    ),
+    (
+        "group_norm",
+        lambda lib, x, w, b: (F if lib is vt else TF).group_norm(x, 2, w, b),
+        [(1, 4, 3), (4,), (4,)],
+        False,
+    ),
+    (
+        "instance_norm",
+        lambda lib, x, w, b: (F if lib is vt else TF).instance_norm(x, weight=w, bias=b),
+        [(2, 2, 3), (2,), (2,)],
+        False,
+    ),
+    (
+        "grid_sample bilinear",
+        lambda lib, x, g: (F if lib is vt else TF).grid_sample(x, g, align_corners=False),
+        [(1, 1, 3, 3), GRID[:1, :2, :2]],
+        False,
+    ),
+    ("pad reflect", functional("pad", (2, 1), "reflect"), [(1, 2, 4)], True),
+    ("max_pool2d overlapping", functional("max_pool2d", 3, 1, 1), [(1, 1, 3, 4)], True),
+]
+GRADGRAD = [case for case in FUNCTIONAL if case[0] not in LARGE] + SMALL
+
+
+@pytest.mark.parametrize("name, fn, shapes, linear", GRADGRAD, ids=[case[0] for case in GRADGRAD])
+def test_second_derivative_passes_gradgradcheck(name, fn, shapes, linear):
+    arrays = [randn(*s, seed=i) if isinstance(s, tuple) else s for i, s in enumerate(shapes)]
+    f = squared(fn) if linear else fn
+    leaves = [vt.tensor(a, requires_grad=True) for a in arrays]
+    assert vt.autograd.gradgradcheck(lambda *t: f(vt, *t), leaves)
+
+
 def test_ops_torch_refuses_to_differentiate_twice_are_twice_differentiable_here():
     """hardsigmoid and embedding_bag have no double backward in torch 2.15; ours are composed
     of Tensor ops, so they have one, checked by finite differences of the first derivative."""
@@ -526,6 +600,86 @@ def test_recurrent_second_derivatives_in_the_initial_state(kind):
     else:
         call = lambda lib, m, x, h, c: _everything(lib, m(x, h + c))  # noqa: E731
     module_second_order(ours, theirs, arrays, call)
+
+
+PACKED = [
+    ("RNN", dict(num_layers=2, bidirectional=True)),
+    ("LSTM", dict(bidirectional=True)),
+    ("LSTM", dict(num_layers=2, proj_size=2)),
+    ("GRU", dict(num_layers=2, bidirectional=True, batch_first=True)),
+]
+
+
+@pytest.mark.parametrize("kind, kw", PACKED, ids=[f"{k} {sorted(kw)}" for k, kw in PACKED])
+def test_packed_sequences_second_derivatives_match_torch(kind, kw):
+    """Sequences of lengths 2, 4, 3 (unsorted), packed: each runs over its own steps only."""
+    vt.manual_seed(7)
+    ours, theirs = getattr(nn, kind)(3, 4, **kw), getattr(torch.nn, kind)(3, 4, **kw)
+    x = randn(3, 4, 3) if kw.get("batch_first") else randn(4, 3, 3)  # (B, T, I) or (T, B, I)
+
+    def call(lib, m, x):
+        utils = torch.nn.utils.rnn if lib is torch else nn.utils.rnn
+        lengths = lib_tensor(lib, np.array([2, 4, 3]))
+        packed = utils.pack_padded_sequence(
+            x, lengths, batch_first=m.batch_first, enforce_sorted=False
+        )
+        output, state = m(packed)
+        return _everything(lib, (output.data, state))
+
+    module_second_order(ours, theirs, [x], call)
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_dropout_between_recurrent_layers_is_twice_differentiable(kind):
+    """Training with dropout between layers: the mask is reseeded so that every call of the
+    finite differences draws the same one."""
+    vt.manual_seed(8)
+    layer = getattr(nn, kind)(2, 3, num_layers=2, dropout=0.5).double()
+    x = vt.tensor(randn(3, 1, 2), requires_grad=True)
+
+    def fn(x):
+        vt.manual_seed(9)
+        output, _ = layer(x)
+        return output
+
+    assert vt.autograd.gradgradcheck(fn, x)
+
+
+@pytest.mark.parametrize("mode", ["RNN_TANH", "LSTM", "GRU"])
+def test_first_order_backward_stays_on_the_fused_kernel(mode, monkeypatch):
+    """Without create_graph the NumPy kernels run (the composed backward is not called);
+    with it, the composed backward runs."""
+    from v3_nn.functional import rnn
+
+    calls = []
+    name = {"RNN_TANH": "rnn", "LSTM": "lstm", "GRU": "gru"}[mode] + "_backward_in_tensor_ops"
+    composed = getattr(rnn, name)
+    monkeypatch.setattr(rnn, name, lambda *a: calls.append(1) or composed(*a))
+    gates = rnn.GATES[mode]
+    x = vt.tensor(randn(3, 2, 2), requires_grad=True)
+    h = vt.tensor(randn(2, 3, seed=1))
+    weights = (vt.tensor(randn(gates * 3, 2, seed=2)), vt.tensor(randn(gates * 3, 3, seed=3)))
+    state = (h, h) if mode == "LSTM" else h
+    rnn.fused_layer(mode, x, state, weights)[0].sum().backward()
+    assert calls == []
+    vt.autograd.grad(rnn.fused_layer(mode, x, state, weights)[0].sum(), x, create_graph=True)
+    assert calls == [1]
+
+
+def test_first_order_attention_backward_stays_on_the_numpy_kernel(monkeypatch):
+    import importlib
+
+    attention = importlib.import_module("v3_nn.functional.attention")  # F.attention: a function
+    calls = []
+    composed = attention._backward_in_tensor_ops
+    monkeypatch.setattr(
+        attention, "_backward_in_tensor_ops", lambda *a: calls.append(1) or composed(*a)
+    )
+    q = vt.tensor(randn(2, 3, 4), requires_grad=True)
+    F.scaled_dot_product_attention(q, q, q).sum().backward()
+    assert calls == []
+    vt.autograd.grad(F.scaled_dot_product_attention(q, q, q).sum(), q, create_graph=True)
+    assert calls == [1]
 
 
 CELLS = [
