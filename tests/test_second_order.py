@@ -138,6 +138,35 @@ FUNCTIONAL = [
     ("adaptive_max_pool1d", functional("adaptive_max_pool1d", 3), [(2, 3, 7)], True),
     ("adaptive_max_pool2d", functional("adaptive_max_pool2d", (3, 4)), [X4], True),
     ("adaptive_max_pool3d", functional("adaptive_max_pool3d", 2), [(1, 2, 3, 5, 4)], True),
+    ("adaptive_avg_pool3d", functional("adaptive_avg_pool3d", (2, 3, 2)), [(1, 2, 3, 5, 4)], True),
+    (
+        "max_pool2d indices",
+        lambda lib, x: (F if lib is vt else TF).max_pool2d(x, 2, return_indices=True)[0],
+        [(2, 2, 4, 4)],
+        True,
+    ),
+    (
+        "max_unpool2d",
+        lambda lib, x: (F if lib is vt else TF).max_unpool2d(
+            *(F if lib is vt else TF).max_pool2d(x, 2, return_indices=True), 2
+        ),
+        [(2, 2, 4, 4)],
+        True,
+    ),
+    ("lp_pool1d", functional("lp_pool1d", 2, 3, 2), [(2, 3, 8)], False),
+    (
+        "lp_pool2d",
+        lambda lib, x: (F if lib is vt else TF).lp_pool2d(x.abs() + 0.1, 3, 2),
+        [(2, 2, 4, 5)],
+        False,
+    ),
+    ("lp_pool3d", functional("lp_pool3d", 2, 2), [(1, 2, 4, 4, 3)], False),
+    (
+        "conv_transpose3d",
+        functional("conv_transpose3d", stride=2, padding=1),
+        [(1, 2, 2, 3, 2), (2, 2, 2, 2, 3), (2,)],
+        True,
+    ),
     # losses
     ("cross_entropy", loss_case("cross_entropy", TARGET), [(4, 5)], False),
     (
@@ -222,6 +251,27 @@ FUNCTIONAL = [
         [(4, 3)] * 3,
         False,
     ),
+    ("l1_loss", loss_case("l1_loss", UNIT), [(4, 3)], True),
+    (
+        "margin_ranking_loss",
+        lambda lib, a, b: (F if lib is vt else TF).margin_ranking_loss(
+            a, b, lib_tensor(lib, np.array([1.0, -1, 1, -1]))
+        ),
+        [(4,), (4,)],
+        True,
+    ),
+    (
+        "hinge_embedding_loss",
+        loss_case("hinge_embedding_loss", np.sign(UNIT - 0.5)),
+        [(4, 3)],
+        True,
+    ),
+    (
+        "triplet_margin_with_distance_loss",
+        lambda lib, a, p, n: (F if lib is vt else TF).triplet_margin_with_distance_loss(a, p, n),
+        [(4, 3)] * 3,
+        False,
+    ),
     # activations (GELU both ways)
     ("gelu", functional("gelu"), [(3, 4)], False),
     ("gelu tanh", functional("gelu", approximate="tanh"), [(3, 4)], False),
@@ -293,6 +343,20 @@ FUNCTIONAL = [
         "embedding",
         lambda lib, w: (
             (F if lib is vt else TF).embedding(lib_tensor(lib, np.array([[0, 2], [2, 3]])), w) ** 2
+        ),
+        [(4, 3)],
+        False,
+    ),
+    (
+        "embedding padding_idx",
+        lambda lib, w: (
+            (F if lib is vt else TF).embedding(
+                lib_tensor(lib, np.array([[0, 2], [2, 3]])),
+                w,
+                padding_idx=2,
+                scale_grad_by_freq=True,
+            )
+            ** 2
         ),
         [(4, 3)],
         False,
@@ -479,6 +543,11 @@ def test_ops_torch_refuses_to_differentiate_twice_are_twice_differentiable_here(
         lambda t: F.hardsigmoid(t) ** 2, vt.tensor(x, requires_grad=True)
     )
     index, offsets = np.array([0, 2, 2, 3, 1]), np.array([0, 2])
+    wt = torch.tensor(randn(4, 3), requires_grad=True)
+    bag = TF.embedding_bag(torch.tensor(index), wt, torch.tensor(offsets), mode="mean")
+    (g,) = torch.autograd.grad(bag.pow(2).sum(), wt, create_graph=True)
+    with pytest.raises(RuntimeError, match="not implemented"):
+        torch.autograd.grad(g.sum(), wt)
     for mode in ("sum", "mean", "max"):
         w = vt.tensor(randn(4, 3), requires_grad=True)
 
@@ -496,6 +565,34 @@ def test_ops_torch_refuses_to_differentiate_twice_are_twice_differentiable_here(
         ),
         (vt.tensor(randn(4, 3), requires_grad=True), weights),
     )
+
+
+def test_margin_losses_torch_refuses_to_differentiate_twice_are_twice_differentiable_here():
+    """multi_margin_loss and multilabel_margin_loss: torch 2.15's fused kernels have no
+    double backward; ours are Tensor ops, checked by finite differences."""
+    x = randn(4, 5)
+    target = np.array([1, 0, 3, 2])
+    labels = np.array([[1, 0, -1, 2, 0], [3, -1, 0, 0, 0], [4, 4, -1, 0, 0], [2, 1, 0, -1, 0]])
+    cases = [
+        ("multi_margin_loss", lambda f, lib, t: f.multi_margin_loss(t, lib_tensor(lib, target))),
+        (
+            "multi_margin_loss",
+            lambda f, lib, t: f.multi_margin_loss(
+                t, lib_tensor(lib, target), p=2, weight=lib_tensor(lib, np.arange(1.0, 6.0))
+            ),
+        ),
+        (
+            "multilabel_margin_loss",
+            lambda f, lib, t: f.multilabel_margin_loss(t, lib_tensor(lib, labels)),
+        ),
+    ]
+    for name, loss in cases:
+        xt = torch.tensor(x, requires_grad=True)
+        (g,) = torch.autograd.grad(loss(TF, torch, xt) ** 2, xt, create_graph=True)
+        with pytest.raises(RuntimeError, match=f"{name}_backward is not implemented"):
+            torch.autograd.grad(g.sum(), xt)
+        ours = vt.tensor(x, requires_grad=True)
+        assert vt.autograd.gradgradcheck(lambda t, loss=loss: loss(F, vt, t) ** 2, ours)
 
 
 def test_dropout_masks_are_twice_differentiable():
