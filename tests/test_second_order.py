@@ -458,7 +458,8 @@ def test_second_derivative_matches_torch(name, fn, shapes, linear):
 
 
 # finite differences of the first derivative for the same cases: the ones whose numerical
-# Jacobians are large run again below on smaller inputs
+# Jacobians are large run again below on smaller inputs (and the compositions of plain
+# Tensor ops with no fused kernel of their own are left to the torch comparison above)
 LARGE = {"conv2d", "conv2d same", "conv_transpose1d", "conv_transpose2d", "batch_norm train"}
 LARGE |= {"batch_norm eval", "layer_norm", "group_norm", "instance_norm", "rms_norm"}
 LARGE |= {"local_response_norm", "interpolate bilinear", "interpolate bicubic", "unfold"}
@@ -466,7 +467,15 @@ LARGE |= {"grid_sample bilinear", "grid_sample nearest", "grid_sample bicubic", 
 LARGE |= {"max_pool2d overlapping", "pad reflect", "pad replicate", "pad circular"}
 LARGE |= {"conv1d", "conv1d groups", "conv_transpose2d groups", "bilinear", "interpolate nearest"}
 LARGE |= {"interpolate trilinear", "interpolate nearest-exact", "interpolate area", "max_pool3d"}
+LARGE |= {"conv_transpose3d", "fold", "affine_grid", "pixel_shuffle", "cosine_similarity"}
+LARGE |= {"pairwise_distance", "pdist", "linear", "interpolate linear"}
 SMALL = [
+    (
+        "conv_transpose3d",
+        functional("conv_transpose3d", stride=2),
+        [(1, 1, 2, 2, 1), (1, 1, 2, 1, 2), (1,)],
+        True,
+    ),
     (
         "conv1d",
         functional("conv1d", stride=2, padding=1, groups=2),
