@@ -13,7 +13,7 @@ from .function import Context, Function, once_differentiable
 from .tensor import Tensor
 
 __all__ = ["Context", "Function", "GradcheckError", "backward", "grad", "gradcheck"]
-__all__ += ["once_differentiable"]
+__all__ += ["gradgradcheck", "once_differentiable"]
 
 
 def backward(
@@ -160,6 +160,61 @@ def gradcheck(
                     f"numerical:\n{n}\nanalytical:\n{a}"
                 )
     return True
+
+
+def gradgradcheck(
+    fn: Callable[..., Any],
+    inputs: Any,
+    grad_outputs: Any = None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    seed: int = 0,
+) -> bool:
+    """Check second derivatives by finite differences of the first (torch.autograd.gradgradcheck).
+
+    The first derivative is a function of the inputs and of the gradients fed to the outputs:
+    (x, u) -> d<u, fn(x)>/dx, computed by grad(..., create_graph=True). gradcheck then compares
+    its Jacobian (from a second backward) with central differences of it, with respect to x
+    and to u. `grad_outputs` default to standard normal draws (from `seed`), one per output of
+    fn; given ones must be float64. Raises GradcheckError on a mismatch (or returns False with
+    raise_exception=False), as gradcheck; an op whose backward is once differentiable raises
+    its RuntimeError.
+    """
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    differentiable = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+    if not differentiable:
+        raise ValueError("gradgradcheck: no input requires grad")
+
+    def outputs_of(args: tuple) -> list[Tensor]:
+        out = fn(*args)
+        outs = [out] if isinstance(out, Tensor) else [o for o in out if isinstance(o, Tensor)]
+        return [o for o in outs if o.requires_grad]
+
+    with grad_mode.enable_grad():
+        shapes = [o.shape for o in outputs_of(inputs)]
+    if grad_outputs is None:
+        rng = np.random.default_rng(seed)
+        grad_outputs = [Tensor(rng.standard_normal(shape)) for shape in shapes]
+    else:
+        grad_outputs = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
+        if len(grad_outputs) != len(shapes):
+            raise ValueError(
+                f"gradgradcheck: {len(grad_outputs)} grad_outputs for {len(shapes)} outputs "
+                "that require grad"
+            )
+    seeds = [Tensor(np.array(g.array, dtype=np.float64), requires_grad=True) for g in grad_outputs]
+    count = len(inputs)
+
+    def first_derivative(*args: Any) -> tuple[Tensor, ...]:
+        with grad_mode.enable_grad():  # gradcheck's finite differences run under no_grad
+            xs, us = args[:count], args[count:]
+            wanted = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
+            found = grad(outputs_of(xs), wanted, list(us), create_graph=True, allow_unused=True)
+        return tuple(g for g in found if g is not None)
+
+    return gradcheck(first_derivative, (*inputs, *seeds), eps, atol, rtol, raise_exception)
 
 
 def _analytical_jacobian(output: Tensor, inputs: list[Tensor]) -> list[np.ndarray]:

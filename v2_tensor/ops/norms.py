@@ -13,11 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from .. import dtypes
-from ..function import Context, Function, once_differentiable
+from .. import dtypes, grad_mode
+from ..function import Context, Function
 from ..tensor import Tensor
 from .arithmetic import where
 from .conventions import as_tensor_arg, refuse_kinds, refuse_out
+from .decompositions import Svd
 from .dims import kept_shape, normalize_dim, normalize_dims
 
 _QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}
@@ -77,12 +78,15 @@ class VectorNorm(Function):
 
 class SpectralNorm(Function):
     """The matrix norms made of singular values over the last two dims: 'nuc' (Σ σ), 2 (max
-    σ) and -2 (min σ). The gradient is U Vᵀ, or u vᵀ of the chosen singular value, from
-    NumPy's SVD: differentiable once (a second derivative needs the SVD's own derivative)."""
+    σ) and -2 (min σ). The gradient is U Vᵀ, or u vᵀ of the chosen singular value. The
+    first-order path takes them from the forward's NumPy SVD; when the backward is recorded
+    (create_graph), U and Vᵀ come from linalg.svd, whose own backward is in Tensor ops, so
+    the norm is twice differentiable (at distinct singular values, as torch's)."""
 
     @staticmethod
     def forward(ctx: Context, m: np.ndarray, kind: Any) -> np.ndarray:
         ctx.kind = kind
+        ctx.save_for_backward(m)
         if m.shape[-1] == 0 or m.shape[-2] == 0:
             ctx.uv = None
             return np.zeros(m.shape[:-2], dtype=m.dtype)
@@ -95,11 +99,19 @@ class SpectralNorm(Function):
         return s[..., k]
 
     @staticmethod
-    @once_differentiable
     def backward(ctx: Context, grad: Tensor) -> tuple:
         if ctx.uv is None:
             return Tensor(np.zeros((*grad.shape, 0, 0), grad.dtype)), None
-        return Tensor(grad.array[..., None, None] * ctx.uv), None
+        if not grad_mode.is_grad_enabled():
+            return Tensor(grad.array[..., None, None] * ctx.uv), None
+        (m,) = ctx.saved_tensors
+        u, _, vh = Svd.apply(m, False)
+        if ctx.kind == "nuc":
+            uv = u @ vh  # ∂ Σσ / ∂A = U Vᵀ
+        else:
+            k = 0 if ctx.kind == 2 else vh.shape[-2] - 1
+            uv = u[..., :, k : k + 1] * vh[..., k : k + 1, :]  # ∂σ_k / ∂A = u_k v_kᵀ
+        return grad.unsqueeze(-1).unsqueeze(-1) * uv, None
 
 
 def _float(op: str, x: Tensor, dtype: Any) -> Tensor:

@@ -23,7 +23,7 @@ from scipy.special import erf
 
 import v2_tensor as vt
 from v2_tensor import Tensor
-from v2_tensor.autograd import Function, once_differentiable
+from v2_tensor.autograd import Function
 from v2_tensor.inplace import apply_inplace
 
 
@@ -352,12 +352,11 @@ class _GeluErfBackward(Function):
         return grad * (_normal_cdf(x) + x * _normal_pdf(x))
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, second: Tensor) -> tuple:
-        grad, x = (t.array for t in ctx.saved_tensors)
-        s = second.array
-        pdf = _normal_pdf(x)
-        return s * (_normal_cdf(x) + x * pdf), s * grad * pdf * (2.0 - x * x)
+        # in Tensor ops (the first term is this op again), so GELU has every derivative
+        grad, x = ctx.saved_tensors
+        pdf = (-0.5 * x * x).exp() * _INV_SQRT_2PI
+        return _GeluErfBackward.apply(second, x), second * grad * pdf * (2.0 - x * x)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:

@@ -13,6 +13,12 @@ multiplier, 0 or 1/(1-p); dW the gradient arriving at the returned weights W = P
 
 A row whose keys are all masked gets zero weights, zero output and zero gradient, as torch's
 CPU kernel does, never NaN.
+
+The backward above is NumPy, the fast first-order path. When the backward itself is
+recorded (`autograd.grad(..., create_graph=True)`, grad mode on inside the backward), the
+same formulas run in Tensor ops instead, with P the output of `_AttentionWeights` (the
+softmax of the scores as a function of Q, K and B, whose own backward is the last three
+formulas in Tensor ops again), so attention has second and higher derivatives.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import math
 import numpy as np
 
 import v2_tensor as vt
-from v2_tensor.autograd import Function, once_differentiable
+from v2_tensor.autograd import Function
 
 # ---------------------------------------------------------------- NumPy kernels
 
@@ -55,15 +61,16 @@ class _Attention(Function):
             scores = scores + bias  # bias may broadcast to more batch dims
         p = _softmax_rows(scores)
         dropped = p if keep is None else p * keep
-        ctx.save_for_backward(q, k, v, p, dropped)
+        ctx.save_for_backward(q, k, v, bias, p, dropped)
         ctx.scale, ctx.keep = scale, keep
         ctx.bias_shape = None if bias is None else (bias.shape, bias.dtype)
         return dropped @ v, dropped
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, grad_out, grad_weights):
-        q, k, v, p, dropped = (t.array for t in ctx.saved_tensors)
+        if vt.is_grad_enabled():  # create_graph: the backward in Tensor ops, to differentiate
+            return _backward_in_tensor_ops(ctx, grad_out, grad_weights)
+        q, k, v, _, p, dropped = (None if t is None else t.array for t in ctx.saved_tensors)
         need_q, need_k, need_v, need_bias = ctx.needs_input_grad[:4]
         grad_out, grad_weights = grad_out.array, grad_weights.array
         dv = _sum_to(np.swapaxes(dropped, -1, -2) @ grad_out, v.shape) if need_v else None
@@ -78,6 +85,50 @@ class _Attention(Function):
             shape, dtype = ctx.bias_shape
             dbias = _sum_to(ds, shape).astype(dtype, copy=False)
         return dq, dk, dv, dbias, None, None
+
+
+def _backward_in_tensor_ops(ctx, grad_out: vt.Tensor, grad_weights: vt.Tensor) -> tuple:
+    """dV = Wᵀ dO, dP = (dO Vᵀ + dW) ⊙ M, then dQ, dK, dB through P (the engine sums each
+    back over the batch dims its input was broadcast along)."""
+    q, k, v, bias, p, _ = ctx.saved_tensors
+    need_q, need_k, need_v, need_bias = ctx.needs_input_grad[:4]
+    p = _AttentionWeights.apply(q, k, bias, p.array, ctx.scale)  # P(Q, K, B), differentiable
+    keep = None if ctx.keep is None else vt.Tensor(ctx.keep)
+    weights = p if keep is None else p * keep
+    dv = weights.mT @ grad_out if need_v else None
+    dp = grad_out @ v.mT + grad_weights
+    if keep is not None:
+        dp = dp * keep
+    dq, dk, dbias = _AttentionWeights.gradients(q, k, p, dp, ctx.scale, (need_q, need_k, need_bias))
+    return dq, dk, dv, dbias, None, None
+
+
+class _AttentionWeights(Function):
+    """(q, k, bias) -> P = softmax(Q Kᵀ · scale + B), its value `p` handed in (the attention
+    forward computed it); the backward, dS = P ⊙ (dP - rowsum(dP ⊙ P)), dQ = dS K · scale,
+    dK = dSᵀ Q · scale, dB = dS, is Tensor ops on P, its own output."""
+
+    @staticmethod
+    def forward(ctx, q, k, bias, p, scale):
+        ctx.save_for_backward(q, k, p)
+        ctx.scale = scale
+        return p
+
+    @staticmethod
+    def backward(ctx, grad_p):
+        q, k, p = ctx.saved_tensors
+        dq, dk, dbias = _AttentionWeights.gradients(
+            q, k, p, grad_p, ctx.scale, ctx.needs_input_grad[:3]
+        )
+        return dq, dk, dbias, None, None
+
+    @staticmethod
+    def gradients(q, k, p, dp, scale, needed) -> tuple:
+        ds = p * (dp - (dp * p).sum(-1, keepdim=True))  # softmax' = diag(p) - p pᵀ
+        need_q, need_k, need_bias = needed
+        dq = (ds @ k) * scale if need_q else None
+        dk = (ds.mT @ q) * scale if need_k else None
+        return dq, dk, ds if need_bias else None
 
 
 # ---------------------------------------------------------------- public functions

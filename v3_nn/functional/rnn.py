@@ -11,6 +11,12 @@ Two implementations of one layer run over a (T, B, I) sequence:
 Both take the same arguments and return `(output, final_state)`; the modules in
 v3_nn.layers.rnn use the fused one and the tests hold it to the reference and to torch.
 A state is a Tensor h of shape (B, H), or a pair (h, c) for an LSTM.
+
+The fused op's NumPy backward is the first-order path. When the backward is itself
+recorded (`autograd.grad(..., create_graph=True)`: grad mode is on inside it), the same
+backward through time runs in Tensor ops instead (`*_backward_in_tensor_ops` below, on
+the states recomputed from the saved inputs), so the engine differentiates it again: the
+fused layers have torch's second derivatives.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import numpy as np
 
 import v2_tensor as vt
 from v2_tensor import Tensor
-from v2_tensor.autograd import Function, once_differentiable
+from v2_tensor.autograd import Function
 
 from . import rnn_fused as kernels
 
@@ -126,6 +132,7 @@ class _SimpleRecurrence(Function):
 
     @staticmethod
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, *, mode, reverse):
+        ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh)
         x = _in_time_order(x, reverse)
         if mode == "GRU":
             (hs, h_n), ctx.cache = kernels.gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh)
@@ -136,8 +143,13 @@ class _SimpleRecurrence(Function):
         return np.ascontiguousarray(_in_time_order(hs, reverse)), h_n.copy()
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, d_output, d_h_n):
+        if vt.is_grad_enabled():  # create_graph: the backward through time in Tensor ops
+            inputs = ctx.saved_tensors
+            if ctx.mode == "GRU":
+                return gru_backward_in_tensor_ops(*inputs, d_output, d_h_n, ctx.reverse)
+            relu = ctx.mode == "RNN_RELU"
+            return rnn_backward_in_tensor_ops(*inputs, d_output, d_h_n, ctx.reverse, relu)
         backward = kernels.gru_backward if ctx.mode == "GRU" else kernels.rnn_backward
         d_output = _in_time_order(d_output.array, ctx.reverse)
         dx, *grads = backward(ctx.cache, d_output, d_h_n.array)
@@ -149,17 +161,127 @@ class _LSTMRecurrence(Function):
 
     @staticmethod
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, *, reverse):
+        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
         x = _in_time_order(x, reverse)
         (hs, h_n, c_n), ctx.cache = kernels.lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
         ctx.reverse = reverse
         return np.ascontiguousarray(_in_time_order(hs, reverse)), h_n.copy(), c_n.copy()
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, d_output, d_h_n, d_c_n):
+        if vt.is_grad_enabled():  # create_graph: the backward through time in Tensor ops
+            inputs = ctx.saved_tensors
+            return lstm_backward_in_tensor_ops(*inputs, d_output, d_h_n, d_c_n, ctx.reverse)
         d_output = _in_time_order(d_output.array, ctx.reverse)
         dx, *grads = kernels.lstm_backward(ctx.cache, d_output, d_h_n.array, d_c_n.array)
         return (np.ascontiguousarray(_in_time_order(dx, ctx.reverse)), *grads)
+
+
+# ------------------------------------------------------------------ backward in Tensor ops
+# The kernels' backward through time (rnn_fused.py), line for line, on Tensors: the states
+# are recomputed from the inputs with Tensor ops, so every gradient is a recorded function
+# of the inputs and of the incoming gradients, and differentiating it gives the second
+# derivatives. Steps are visited in the recurrence's order (T-1 down to 0 when reversed).
+
+
+def _visit_order(steps: int, reverse: bool) -> list[int]:
+    return list(range(steps))[::-1] if reverse else list(range(steps))
+
+
+def _parameter_gradients(x, h_prev, dpre_x, dpre_h, bias: bool) -> tuple:
+    """dx = Σ_g dpre_x W_ih, dW_ih = Σ_t dpre_xᵀ x_t, dW_hh = Σ_t dpre_hᵀ h_{t-1}, db = Σ dpre."""
+    rows_x = dpre_x.reshape(-1, dpre_x.shape[-1]).T
+    dw_ih = rows_x @ x.reshape(-1, x.shape[-1])
+    dw_hh = dpre_h.reshape(-1, dpre_h.shape[-1]).T @ h_prev.reshape(-1, h_prev.shape[-1])
+    if not bias:
+        return dw_ih, dw_hh, None, None
+    return dw_ih, dw_hh, dpre_x.sum((0, 1)), dpre_h.sum((0, 1))
+
+
+def rnn_backward_in_tensor_ops(x, h0, w_ih, w_hh, b_ih, b_hh, d_output, d_h_n, reverse, relu):
+    """h_t = act(a_t), a_t = x_t W_ihᵀ + b + h_{t-1} W_hhᵀ: δa_t = (δh_t + δy_t) act'(a_t),
+    δh_{t-1} = δa_t W_hh, with act' = 1 - h_t² (tanh) or [h_t > 0] (relu, a selection)."""
+    order = _visit_order(x.shape[0], reverse)
+    pre_x = _affine(x, w_ih, None if b_ih is None else b_ih + b_hh)
+    h, hs, h_prev = h0, {}, {}
+    for t in order:
+        h_prev[t] = h
+        pre = pre_x[t] + h @ w_hh.T
+        h = hs[t] = vt.relu(pre) if relu else vt.tanh(pre)
+    dh, dpre = d_h_n, {}
+    for t in reversed(order):
+        dh = dh + d_output[t]
+        if relu:
+            dpre[t] = vt.where(hs[t] > 0, dh, 0.0)
+        else:
+            dpre[t] = dh * (1 - hs[t] * hs[t])
+        dh = dpre[t] @ w_hh
+    dpre = vt.stack([dpre[t] for t in range(x.shape[0])])
+    previous = vt.stack([h_prev[t] for t in range(x.shape[0])])
+    dw_ih, dw_hh, db, _ = _parameter_gradients(x, previous, dpre, dpre, b_ih is not None)
+    return dpre @ w_ih, dh, dw_ih, dw_hh, db, None if db is None else db.clone()
+
+
+def lstm_backward_in_tensor_ops(x, h0, c0, w_ih, w_hh, b_ih, b_hh, d_output, d_h_n, d_c_n, reverse):
+    """δo = δh tanh c, δc += δh o (1 - tanh² c), δi = δc g, δf = δc c_{t-1}, δg = δc i,
+    δc_{t-1} = δc f, δa = [δi, δf, δg, δo] ⊙ gate', δh_{t-1} = δa W_hh."""
+    order = _visit_order(x.shape[0], reverse)
+    pre_x = _affine(x, w_ih, None if b_ih is None else b_ih + b_hh)
+    h, c, steps = h0, c0, {}
+    for t in order:
+        i, f, g, o = vt.chunk(pre_x[t] + h @ w_hh.T, 4, dim=-1)
+        i, f, g, o = vt.sigmoid(i), vt.sigmoid(f), vt.tanh(g), vt.sigmoid(o)
+        steps[t] = (h, c, i, f, g, o)
+        c = f * c + i * g
+        tanh_c = vt.tanh(c)
+        h = o * tanh_c
+        steps[t] += (tanh_c,)
+    dh, dc, dpre = d_h_n, d_c_n, {}
+    for t in reversed(order):
+        _, c_prev, i, f, g, o, tanh_c = steps[t]
+        dh = dh + d_output[t]
+        do = dh * tanh_c
+        dc = dc + dh * o * (1 - tanh_c * tanh_c)  # h = o tanh(c)
+        di, df, dg = dc * g, dc * c_prev, dc * i  # c = f c_prev + i g
+        dc = dc * f
+        dpre[t] = vt.cat(
+            [di * i * (1 - i), df * f * (1 - f), dg * (1 - g * g), do * o * (1 - o)], dim=-1
+        )
+        dh = dpre[t] @ w_hh
+    dpre = vt.stack([dpre[t] for t in range(x.shape[0])])
+    previous = vt.stack([steps[t][0] for t in range(x.shape[0])])
+    dw_ih, dw_hh, db, _ = _parameter_gradients(x, previous, dpre, dpre, b_ih is not None)
+    return dpre @ w_ih, dh, dc, dw_ih, dw_hh, db, None if db is None else db.clone()
+
+
+def gru_backward_in_tensor_ops(x, h0, w_ih, w_hh, b_ih, b_hh, d_output, d_h_n, reverse):
+    """h_t = (1 - z) n + z h_{t-1}, n = tanh(a_n + r (h_{t-1} W_hnᵀ + b_hn)): δn = δh (1-z)(1-n²),
+    δr = δn hn r(1-r), δz = δh (h_{t-1} - n) z(1-z); r scales the recurrent part of δa_n."""
+    order = _visit_order(x.shape[0], reverse)
+    pre_x = _affine(x, w_ih, b_ih)
+    h, steps = h0, {}
+    for t in order:
+        r_x, z_x, n_x = vt.chunk(pre_x[t], 3, dim=-1)
+        r_h, z_h, n_h = vt.chunk(_affine(h, w_hh, b_hh), 3, dim=-1)
+        r, z = vt.sigmoid(r_x + r_h), vt.sigmoid(z_x + z_h)
+        n = vt.tanh(n_x + r * n_h)
+        steps[t] = (h, r, z, n, n_h)
+        h = (1 - z) * n + z * h
+    dh, dpre_x, dpre_h = d_h_n, {}, {}
+    for t in reversed(order):
+        h_prev, r, z, n, n_h = steps[t]
+        dh = dh + d_output[t]
+        dn = dh * (1 - z) * (1 - n * n)
+        dr = dn * n_h * r * (1 - r)
+        dz = dh * (h_prev - n) * z * (1 - z)
+        dpre_x[t] = vt.cat([dr, dz, dn], dim=-1)
+        dpre_h[t] = vt.cat([dr, dz, dn * r], dim=-1)
+        dh = dh * z + dpre_h[t] @ w_hh
+    dpre_x = vt.stack([dpre_x[t] for t in range(x.shape[0])])
+    dpre_h = vt.stack([dpre_h[t] for t in range(x.shape[0])])
+    previous = vt.stack([steps[t][0] for t in range(x.shape[0])])
+    dw_ih, dw_hh, db_ih, db_hh = _parameter_gradients(x, previous, dpre_x, dpre_h, b_ih is not None)
+    return dpre_x @ w_ih, dh, dw_ih, dw_hh, db_ih, db_hh
 
 
 def fused_layer(
