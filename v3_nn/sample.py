@@ -31,9 +31,7 @@ def parse_args(argv: list[str] | None) -> Any:
         default=CHECKPOINT,
         help="a checkpoint written by v3_nn.train_gpt",
     )
-    parser.add_argument(
-        "--prompt", default="\n", help="the text to continue (default: a newline)"
-    )
+    parser.add_argument("--prompt", default="\n", help="the text to continue (default: a newline)")
     parser.add_argument("--tokens", type=cli.positive_int, default=500, help="tokens to write")
     parser.add_argument(
         "--temperature", type=cli.positive_float, default=0.8, help="divides the logits"

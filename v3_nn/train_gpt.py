@@ -15,7 +15,7 @@ AdamW (betas 0.9, 0.99; weight decay on the matrices only), a linear warmup then
 decay of the learning rate from --lr to --min-lr at --max-iters, gradients clipped to norm
 --grad-clip. Every --eval-interval iterations the train and validation losses are estimated
 on --eval-iters fixed batches of each split, a few lines are sampled, and when the
-validation loss is the best since iteration 0 the checkpoint is written (atomically: model, optimizer,
+validation loss is the best so far the checkpoint is written (atomically: model, optimizer,
 scheduler, the batch generator's state, the iteration, the tokenizer and the settings), so
 Ctrl-C or a crash leaves the last good one and --resume continues from it exactly, with the
 losses an uninterrupted run would have had.
