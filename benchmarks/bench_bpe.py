@@ -11,13 +11,17 @@ Python).
 """
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
-from v3_nn import text
-from v3_nn.bpe import BytePairTokenizer
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's v3_nn, not an installed one
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "tinyshakespeare.txt"
+from v3_nn import text  # noqa: E402
+from v3_nn.bpe import BytePairTokenizer  # noqa: E402
+
+CORPUS = ROOT / ".." / "shared" / "data" / "tinyshakespeare.txt"
 
 
 def main() -> None:
@@ -45,13 +49,13 @@ def main() -> None:
 
     print(f"{args.data.name}: vocabulary {args.vocab_size} (ours has {ours.vocab_size}, "
           f"theirs {theirs.get_vocab_size()})")  # fmt: skip
-    print(f"{'text':<22} {'v3_nn.bpe':>10} {'tokenizers':>11} {'ours/theirs':>12}")
+    print(f"{'text':<27} {'v3_nn.bpe':>10} {'tokenizers':>11} {'ours/theirs':>12}")
     for name, part in [("held-out 10%", held_out), ("training 90%", train)]:
         size = len(part.encode("utf-8"))
         our_rate = len(ours.encode(part)) / size
         their_rate = len(theirs.encode(part).ids) / size
         assert ours.decode(ours.encode(part)) == part
-        print(f"{name + ' (tokens/byte)':<22} {our_rate:>10.4f} {their_rate:>11.4f} "
+        print(f"{name + ' (tokens/byte)':<27} {our_rate:>10.4f} {their_rate:>11.4f} "
               f"{our_rate / their_rate:>12.4f}")  # fmt: skip
     print(f"training time: v3_nn.bpe {our_seconds:.2f} s, tokenizers {their_seconds:.2f} s")
 
