@@ -10,7 +10,7 @@ training 90%), the same AdamW groups (decay on matrices only), the same LambdaLR
 cosine (train_gpt.make_optimizer, handed torch.optim for the twin, over --iters), the same
 clipping to norm 1. Steps alternate, ours then theirs, each timed (forward, backward, clip,
 step). Prints every 25th loss of both, the largest |difference| over the whole run, and the
-median step times with their ratio (ours / torch's).
+median step times with their ratio (ours / torch's), then a one-line summary to paste.
 
 The speed of one GPT step on its own is benchmarks/bench_gpt.py's subject; this one is about
 the two curves being one.
@@ -113,6 +113,11 @@ def main() -> None:
     print(
         f"median step: v3_nn {ours_ms:.1f} ms, torch {theirs_ms:.1f} ms, "
         f"ratio {ours_ms / theirs_ms:.2f}x torch"
+    )
+    print(
+        f"summary: bench_gpt_train {args.iters} iters float32 1 thread: max |loss diff| "
+        f"{diff.max():.1e}, step v3_nn {ours_ms:.1f} ms / torch {theirs_ms:.1f} ms = "
+        f"{ours_ms / theirs_ms:.2f}x"
     )
     if args.plot:
         import matplotlib

@@ -192,7 +192,8 @@ def get_batch(
     data: np.ndarray, block_size: int, batch_size: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     """batch_size windows of block_size tokens at random starts, and the same windows shifted
-    by one token: the targets, each the token that follows its input."""
+    by one token: the targets, each the token that follows its input. Both are contiguous
+    (as torch.stack gives them), so torch's .view takes them too."""
     starts = rng.integers(0, len(data) - block_size, size=batch_size)
     windows = data[starts[:, None] + np.arange(block_size + 1)]
-    return windows[:, :-1], windows[:, 1:]
+    return np.ascontiguousarray(windows[:, :-1]), np.ascontiguousarray(windows[:, 1:])
