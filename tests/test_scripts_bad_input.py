@@ -15,6 +15,7 @@ import kagglehub
 import numpy as np
 import pytest
 
+import v2_tensor as vt
 import v3_nn as nn
 from v3_nn.train_mlp import build_mlp
 
@@ -65,6 +66,7 @@ def files(tmp_path_factory):
         "gender_short.csv": "Gender, Age\nmale, 30\n",
         "a_file": "not a folder",
         "notes.txt": "not an image",
+        "prose.txt": "To be, or not to be, that is the question:\n" * 20,
     }
     paths = {name.split(".")[0]: root / name for name in texts}
     for name, text in texts.items():
@@ -91,7 +93,23 @@ def files(tmp_path_factory):
     paths["model_gone"] = root / "model_gone.npz"  # trained on an MNIST folder since deleted
     config = {"side": 8, "hidden": [8], "source": "mnist", "data_dir": str(root / "deleted")}
     nn.save(model.state_dict(), paths["model_gone"], config=config)
+    (root / "nul.txt").write_bytes(b"abc\x00def" * 20)
+    paths["nul"] = root / "nul.txt"
+    paths["gpt"] = root / "gpt.safetensors"  # a tiny untrained model on prose.txt's letters
+    gpt_checkpoint(paths["gpt"], texts["prose.txt"])
     return {name: str(path) for name, path in paths.items()}
+
+
+def gpt_checkpoint(path: Path, text: str) -> None:
+    from v3_nn.gpt import GPT, GPTConfig
+    from v3_nn.text import CharTokenizer
+    from v3_nn.train_gpt import FORMAT
+
+    tokenizer = CharTokenizer.train(text)
+    config = GPTConfig(vocab_size=tokenizer.vocab_size, block_size=8, n_layer=1, n_head=1,
+                       n_embd=8, bias=False)  # fmt: skip
+    state = {"format": FORMAT, "model_config": config.to_dict(), "model": GPT(config).state_dict()}
+    vt.save({**state, "tokenizer": tokenizer.to_dict()}, path)
 
 
 @pytest.fixture(autouse=True)
@@ -108,6 +126,10 @@ V1, V2, MLP = "v1_scalar.train", "v2_tensor.train", "v3_nn.train_mlp"
 AE, GAN = "v3_nn.train_autoencoder", "v3_nn.train_gan"
 MLP_ARGS = ["--source", "digits", "--epochs", "1", "--hidden", "8", "--quiet"]
 POSITIVE = "must be a positive finite number, got"
+GPT = "v3_nn.train_gpt"
+GPT_TINY = ["--n-layer", "1", "--n-head", "2", "--n-embd", "8", "--block-size", "8",
+            "--batch-size", "2", "--max-iters", "20", "--warmup-iters", "2",
+            "--eval-interval", "10", "--eval-iters", "2", "--quiet"]  # fmt: skip
 
 CASES = [
     # v1_scalar.train
@@ -232,6 +254,47 @@ CASES = [
     (GAN, ["--lr", "1e30", "--epochs", "2", "--g-channels", "2", "2", "--d-channels", "2", "2",
            "--samples", "4", "--classifier-epochs", "1", "--quiet"], 1,
      r"training stopped: the (critic loss|generator loss|parameter \S+) is (nan|inf) at epoch"),
+    # train_gpt and sample
+    (GPT, ["--data", "{missing}"], 2, r"argument --data: no such file: .*absent\.csv"),
+    (GPT, ["--data", "{folder}"], 2, r"argument --data: .*a_folder is a folder, not a file"),
+    (GPT, ["--data", "{empty}"], 1, r"empty\.csv is empty: expected UTF-8 text to train on"),
+    (GPT, ["--data", "{binary}"], 1, r"binary\.csv is not UTF-8 text \(byte 0 is 0x89\)"),
+    (GPT, ["--data", "{nul}"], 1, r"nul\.txt looks binary \(it holds NUL bytes\)"),
+    (GPT, ["--data", "{notes}"], 1,
+     r"notes\.txt: the training \(first 90%\) split of the text is 10 tokens, too short for "
+     r"--block-size 64"),
+    (GPT, ["--tokenizer", "bpe", "--vocab-size", "255"], 2,
+     "--vocab-size 255 is below 256: a byte-level BPE vocabulary starts with the 256 single"),
+    (GPT, ["--vocab-size", "512"], 2, r"--vocab-size is for --tokenizer bpe"),
+    (GPT, ["--tokenizer", "words"], 2, r"argument --tokenizer: invalid choice: 'words'"),
+    (GPT, ["--preset", "gpt-4"], 2, r"argument --preset: invalid choice: 'gpt-4'"),
+    (GPT, ["--n-head", "3"], 2, r"--n-head 3 must divide --n-embd 64"),
+    (GPT, ["--preset", "nanogpt-cpu", "--n-head", "3"], 2, r"--n-head 3 must divide --n-embd 128"),
+    (GPT, ["--lr", "0"], 2, f"argument --lr: {POSITIVE} '0'"),
+    (GPT, ["--dropout", "1"], 2, r"argument --dropout: must be at least 0 and below 1"),
+    (GPT, ["--warmup-iters", "1000"], 2, r"--warmup-iters 1000 must be below --max-iters 1000"),
+    (GPT, ["--min-lr", "0.1"], 2, r"--min-lr 0\.1 is above --lr 0\.002"),
+    (GPT, ["--timeout", "nan"], 2, f"argument --timeout: {POSITIVE} 'nan'"),
+    (GPT, ["--kaggle-handle", "shakespeare"], 2, r"argument --kaggle-handle: expected 'owner/na"),
+    (GPT, ["--checkpoint", "{folder}"], 2, r"--checkpoint .*a_folder is a folder, not a file"),
+    (GPT, ["--checkpoint", "{under_file}/m.safetensors"], 2, r"--checkpoint .*below cannot be"),
+    (GPT, ["--out", "{a_file}"], 2, r"--out .*a_file is a file, not a folder"),
+    (GPT, ["--resume", "--checkpoint", "{out}.safetensors"], 2, r"--resume: no checkpoint at"),
+    (GPT, ["--resume", "--checkpoint", "{notes}"], 1, r"notes\.txt"),
+    (GPT, ["--resume", "--checkpoint", "{model}"], 1, r"model\.npz"),
+    (GPT, [*GPT_TINY, "--lr", "1e30"], 1,
+     r"training stopped: the (training|train|val) loss is (nan|inf) at iteration \d+; the data "
+     r"are token ids, so the learning rate is too large: try a smaller --lr than 1e\+30\. No "
+     r"checkpoint was written"),
+    ("v3_nn.sample", ["--checkpoint", "{missing}"], 2, r"argument --checkpoint: no such file"),
+    ("v3_nn.sample", ["--checkpoint", "{model}"], 1, r"model\.npz"),
+    ("v3_nn.sample", ["--prompt", "ROMEO:"], 2,
+     r"--prompt holds 4 character\(s\) this model's vocabulary never saw: 'E' 'M' 'O' 'R'"),
+    ("v3_nn.sample", ["--prompt", ""], 2, r"--prompt is empty"),
+    ("v3_nn.sample", ["--tokens", "0"], 2, r"argument --tokens: must be at least 1, got 0"),
+    ("v3_nn.sample", ["--temperature", "0"], 2, f"argument --temperature: {POSITIVE} '0'"),
+    ("v3_nn.sample", ["--top-k", "-1"], 2, r"argument --top-k: must be at least 1, got -1"),
+    ("v3_nn.sample", ["--seed", "-1"], 2, r"argument --seed: must be a whole number from 0"),
     # predict and save_sample
     ("v3_nn.predict", ["--image-path", "{notes}"], 1, r"cannot read .*notes\.txt as an image"),
     ("v3_nn.predict", ["--image-path", "{folder}"], 2, "is a folder, not a file"),
@@ -267,7 +330,14 @@ def needs_output_flags(script: str, argv: list[str]) -> list[str]:
     trained_on_digits = (MLP, "v3_nn.train_cnn", AE, GAN)
     if script in trained_on_digits and "--source" not in argv and "--data" not in argv:
         extra += ["--source", "digits"]
-    if script == "v3_nn.predict":
+    if script == GPT:
+        if "--checkpoint" not in argv:  # beside good.npz: nothing may appear there
+            extra += ["--checkpoint", "{checkpoint}.safetensors"]
+        if "--data" not in argv:
+            extra += ["--data", "{prose}"]
+    if script == "v3_nn.sample" and "--checkpoint" not in argv:
+        extra += ["--checkpoint", "{gpt}"]
+    if script in ("v3_nn.predict", "v3_nn.sample"):
         extra = [flag for flag in extra if flag != "--out" and flag != "{out}"]
     return extra
 

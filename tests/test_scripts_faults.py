@@ -210,7 +210,7 @@ SCRIPTS = {
     "v2": ["v2_tensor.train"],
     "v3": ["v3_nn.train_mlp", "v3_nn.train_cnn", "v3_nn.train_lstm", "v3_nn.train_transformer",
            "v3_nn.train_xor", "v3_nn.optimizers", "v3_nn.predict", "v3_nn.save_sample",
-           "v3_nn.train_autoencoder", "v3_nn.train_gan"],
+           "v3_nn.train_autoencoder", "v3_nn.train_gan", "v3_nn.train_gpt", "v3_nn.sample"],
 }  # fmt: skip
 
 

@@ -1,6 +1,8 @@
 """v3_nn.gpt against its torch twin in float64: logits, loss, every gradient, and a few
 AdamW steps with clipping; the initialisation's statistics; sampling."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -24,8 +26,10 @@ def batch(config=CONFIG, seed=1, size=3):
     return tokens[:, :-1], tokens[:, 1:]
 
 
-def test_forward_loss_and_gradients_equal_torchs():
-    model, twin = model_and_twin()
+@pytest.mark.parametrize("bias", [True, False], ids=["bias", "no-bias (as train_gpt)"])
+def test_forward_loss_and_gradients_equal_torchs(bias):
+    model, twin = model_and_twin(dataclasses.replace(CONFIG, bias=bias))
+    assert all(".bias" not in name for name in dict(model.named_parameters())) or bias
     x, y = batch()
     logits, loss = model(vt.tensor(x), vt.tensor(y))
     their_logits, their_loss = twin(torch.tensor(x), torch.tensor(y))
@@ -41,12 +45,15 @@ def test_forward_loss_and_gradients_equal_torchs():
 
 
 def test_training_steps_follow_torchs():
-    import v3_nn as nn
+    """train_gpt's optimizer and schedule (AdamW, warmup then cosine), built for both."""
+    from v3_nn.train_gpt import make_optimizer
+    from v3_nn.utils import clip_grad_norm_
 
-    model, twin = model_and_twin()
-    ours = nn.optim.AdamW(model.parameter_groups(0.1), lr=1e-2, betas=(0.9, 0.99))
-    theirs = torch.optim.AdamW(twin.parameter_groups(0.1), lr=1e-2, betas=(0.9, 0.99))
-    for step in range(4):
+    model, twin = model_and_twin(dataclasses.replace(CONFIG, bias=False))
+    settings = {"lr": 1e-2, "min_lr": 1e-3, "weight_decay": 0.1, "warmup_iters": 2, "max_iters": 6}
+    ours, our_schedule = make_optimizer(model, settings)
+    theirs, their_schedule = make_optimizer(twin, settings, optim=torch.optim)
+    for step in range(6):
         x, y = batch(seed=step)
         loss = model(vt.tensor(x), vt.tensor(y))[1]
         their_loss = twin(torch.tensor(x), torch.tensor(y))[1]
@@ -55,8 +62,15 @@ def test_training_steps_follow_torchs():
         theirs.zero_grad()
         loss.backward()
         their_loss.backward()
+        norm = clip_grad_norm_(model.parameters(), 0.5)  # small enough to clip every step
+        their_norm = torch.nn.utils.clip_grad_norm_(twin.parameters(), 0.5)
+        np.testing.assert_allclose(norm.item(), their_norm.item(), rtol=1e-10)
+        assert norm.item() > 0.5
         ours.step()
         theirs.step()
+        our_schedule.step()
+        their_schedule.step()
+        assert ours.param_groups[0]["lr"] == theirs.param_groups[0]["lr"]
 
 
 def test_initialisation_is_gpt2s():
