@@ -50,6 +50,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1337)
     parser.add_argument("--plot", type=Path, help="a PNG of both curves and their difference")
     args = parser.parse_args()
+    if args.iters <= 5:
+        parser.error(f"--iters must be above 5 (the first 5 steps are not timed), got {args.iters}")
     torch.set_num_threads(1)
 
     s = {**PRESETS["nanogpt-cpu"], "max_iters": args.iters, "seed": args.seed}

@@ -64,6 +64,9 @@ class Figure:
     tiny: tuple[str, ...] = ()  # flags the tests add to every command for a quick run
     benchmark: bool = False  # times things: run it on a quiet machine
     varies: tuple[str, ...] = ()  # patterns of a tiny run's text that may differ in form
+    prose: tuple[
+        str, ...
+    ] = ()  # marks of a model's free text: the tests check only that it is there
 
 
 def lines(text: str, first: str, last: str | None = None, *, keep: str = "", drop: str = "") -> str:
@@ -237,7 +240,45 @@ def _bench_table(path: str, title: str, rows: dict[str, str], digits: int) -> Ca
     return render
 
 
+def _gpt_table(outputs: Outputs) -> dict[str, str]:
+    """The evaluations of a train_gpt run as a table, one column per evaluation."""
+    metrics = outputs.json("output/nanogpt-cpu/metrics.json")
+    cells = {
+        "iteration": [str(i) for i in metrics["iter"]],
+        "train loss": [f"{x:.4f}" for x in metrics["train_loss"]],
+        "validation loss": [f"{x:.4f}" for x in metrics["val_loss"]],
+    }
+    cells["validation loss"][-1] = f"**{cells['validation loss'][-1]}**"
+    rows = [f"| {label} | " + " | ".join(values) + " |" for label, values in cells.items()]
+    rows.insert(1, "|---" * (len(metrics["iter"]) + 1) + "|")
+    return {"v3-gpt": "\n".join(rows)}
+
+
+def _bench_gpt_train(outputs: Outputs) -> dict[str, str]:
+    """The first and last rows of the twin's loss table, and its summary lines."""
+    table = [line for line in outputs.printed[0].splitlines() if line.strip()]
+    start = next(i for i, line in enumerate(table) if line.split()[0] == "iter")
+    end = next(i for i, line in enumerate(table) if "iterations, float32" in line)
+    head = [table[start], table[start + 1], table[end - 1]]
+    return {
+        "bench-gpt-train": "\n".join(
+            [
+                *head,
+                "",
+                *lines(outputs.printed[0], f"{table[end].split()[0]} iterations").splitlines(),
+            ]
+        )
+    }
+
+
 V1, V2, V3 = "v1_scalar/README.md", "v2_tensor/README.md", "v3_nn/README.md"
+# the development machines' copy of Tiny Shakespeare (the README names it ../shared/...)
+CORPUS = str(ROOT.parent / "shared" / "data" / "tinyshakespeare.txt")
+GPT_TINY = (
+    *("--n-layer", "1", "--n-head", "2", "--n-embd", "16", "--block-size", "16"),
+    *("--batch-size", "4", "--max-iters", "16", "--warmup-iters", "2"),
+    *("--eval-interval", "2", "--eval-iters", "2"),
+)
 GAN_TINY = (
     *("--epochs", "1", "--batch-size", "32", "--samples", "50", "--classifier-epochs", "1"),
     *("--g-channels", "8", "4", "--d-channels", "4", "8"),
@@ -406,11 +447,55 @@ FIGURES = [
         tiny=GAN_TINY,
     ),
     Figure(
+        "v3-gpt",
+        V3,
+        (
+            (
+                *("-m", "v3_nn.train_gpt", "--preset", "nanogpt-cpu", "--data", CORPUS),
+                *("--out", "output/nanogpt-cpu", "--checkpoint", "models/nanogpt-cpu.safetensors"),
+                "--quiet",
+            ),
+        ),
+        {"output/nanogpt-cpu/loss.png": "v3_nn/figures/gpt_nanogpt_cpu_loss.png"},
+        render=_gpt_table,
+        tiny=GPT_TINY,
+    ),
+    Figure(
+        "v3-gpt-sample",  # uses the checkpoint of v3-gpt
+        V3,
+        (
+            (
+                *("-m", "v3_nn.sample", "--checkpoint", "models/nanogpt-cpu.safetensors"),
+                *("--prompt", "ROMEO:", "--tokens", "500", "--temperature", "0.8"),
+                *("--top-k", "200", "--seed", "1"),
+            ),
+        ),
+        render=lambda o: {"v3-gpt-sample": o.printed[0].strip("\n")},
+        tiny=("--tokens", "40"),
+        prose=("v3-gpt-sample",),
+    ),
+    Figure(
         "bench-v1",
         V1,
         (("benchmarks/bench_v1.py",),),
         render=_bench_v1,
         tiny=("--rounds", "1", "--steps", "1", "--depth", "1000"),
+        benchmark=True,
+    ),
+    Figure(
+        "bench-bpe",
+        V3,
+        (("benchmarks/bench_bpe.py",),),
+        render=lambda o: {"bench-bpe": lines(o.printed[0], "text", "training time")},
+        tiny=("--vocab-size", "300"),
+        benchmark=True,
+    ),
+    Figure(
+        "bench-gpt-train",
+        V3,
+        (("benchmarks/bench_gpt_train.py", "--iters", "200"),),
+        render=_bench_gpt_train,
+        tiny=("--iters", "8"),
         benchmark=True,
     ),
     Figure(
