@@ -20,8 +20,8 @@ curves.png, reconstructions.png (test digits, each input beside its reconstructi
 samples.png (VAE only: decoded draws z ~ N(0, I)), latent.png (the test digits' codes,
 coloured by class: the latent itself when --latent is 2, the VAE's default, else its first
 two principal components, as for the AE's default 8) and run.json; the weights with their
-config go to --checkpoint (default models/ae.npz or models/vae.npz). Training stops at the
-first NaN or inf and then writes nothing.
+config go to --checkpoint (default models/ae.safetensors or models/vae.safetensors).
+Training stops at the first NaN or inf and then writes nothing.
 """
 
 from __future__ import annotations
@@ -290,13 +290,13 @@ def parse_args(argv: list[str] | None) -> Any:
     parser.add_argument("--seed", type=cli.seed, default=0, help="initial weights, batch order")
     parser.add_argument("--out", type=Path, help="output folder (default: output/ae, output/vae)")
     parser.add_argument(
-        "--checkpoint", type=Path, help="where the model goes (default: models/ae.npz, vae.npz)"
+        "--checkpoint", type=Path, help="where the model goes (default: models/<model>.safetensors)"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = check_data_arguments(parser, parser.parse_args(argv))
     args.latent = args.latent or (2 if args.model == "vae" else 8)
     args.out = args.out or Path(f"output/{args.model}")
-    args.checkpoint = args.checkpoint or Path(f"models/{args.model}.npz")
+    args.checkpoint = args.checkpoint or Path(f"models/{args.model}.safetensors")
     return args
 
 

@@ -13,7 +13,7 @@ split 80/20.
 Writes, at the end of the run, the per-epoch train loss, test loss and test accuracy to
 --out (default output/cnn): metrics.json (lists under `epoch`, `train_loss`, `test_loss`,
 `test_accuracy`), metrics.csv and curves.png, and the trained weights with their config
-to --checkpoint (default models/cnn.npz). Training stops at the first NaN or inf and then
+to --checkpoint (default models/cnn.safetensors). Training stops at the first NaN or inf and then
 writes nothing.
 """
 
@@ -66,7 +66,10 @@ def parse_args(argv: list[str] | None) -> Any:
     parser.add_argument("--seed", type=cli.seed, default=0, help="initial weights, batch order")
     parser.add_argument("--out", type=Path, default=Path("output/cnn"), help="output folder")
     parser.add_argument(
-        "--checkpoint", type=Path, default=Path("models/cnn.npz"), help="where the model goes"
+        "--checkpoint",
+        type=Path,
+        default=Path("models/cnn.safetensors"),
+        help="where the model goes",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return check_data_arguments(parser, parser.parse_args(argv))

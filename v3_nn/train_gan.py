@@ -27,8 +27,8 @@ penalty and the Wasserstein estimate, and the confident share), steps.csv (every
 step's losses), curves.png, epochs/epoch_NNN.png (the same fixed noise, 8x8 samples, after
 each epoch), progression.png (16 fixed-noise samples per row, a row per chosen epoch, top
 to bottom), samples.png (the last epoch's grid), quality.json and run.json; the generator
-and critic with their config go to --checkpoint (default models/gan-wgan-gp.npz or
-models/gan-bce.npz). Training stops at the first NaN or inf and then writes nothing.
+and critic with their config go to --checkpoint (default models/gan-wgan-gp.safetensors or
+models/gan-bce.safetensors). Training stops at the first NaN or inf and then writes nothing.
 """
 
 from __future__ import annotations
@@ -317,14 +317,14 @@ def parse_args(argv: list[str] | None) -> Any:
         "--out", type=Path, help="output folder (default: output/gan-wgan-gp, output/gan-bce)"
     )
     parser.add_argument(
-        "--checkpoint", type=Path, help="where the models go (default: models/gan-<loss>.npz)"
+        "--checkpoint", type=Path, help="where they go (default: models/gan-<loss>.safetensors)"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = check_data_arguments(parser, parser.parse_args(argv))
     args.lr = args.lr or 5e-4
     args.n_critic = args.n_critic or (5 if args.loss == "wgan-gp" else 1)
     args.out = args.out or Path(f"output/gan-{args.loss}")
-    args.checkpoint = args.checkpoint or Path(f"models/gan-{args.loss}.npz")
+    args.checkpoint = args.checkpoint or Path(f"models/gan-{args.loss}.safetensors")
     return args
 
 

@@ -12,7 +12,7 @@ with scikit-learn (80% train, 20% test). Pixels are in [0, 1].
 Writes, at the end of the run, the per-epoch train loss, test loss and test accuracy to
 --out (default output/mnist): metrics.json (lists under `epoch`, `train_loss`,
 `test_loss`, `test_accuracy`), metrics.csv and curves.png, and the trained weights with
-their config to --checkpoint (default models/mnist_mlp.npz, read by `v3_nn.predict`).
+their config to --checkpoint (default models/mnist_mlp.safetensors, read by `v3_nn.predict`).
 Training stops at the first NaN or inf and then writes nothing, so a good checkpoint
 is never replaced by a broken one.
 """
@@ -30,7 +30,7 @@ import v3_nn as nn
 from v3_nn import cli
 from v3_nn import functional as F
 
-CHECKPOINT = Path("models/mnist_mlp.npz")
+CHECKPOINT = Path("models/mnist_mlp.safetensors")
 CLASSES = 10
 METRICS = ("epoch", "train_loss", "test_loss", "test_accuracy")
 
