@@ -35,7 +35,7 @@ import numpy as np
 from v2_tensor import Tensor
 from v2_tensor.autograd import Function, once_differentiable
 
-BLOCK = 8192  # float32 values per block: 32 KiB per temporary, all of them in L2 (fastest measured)
+BLOCK = 32768  # float32 values per block: 128 KiB per temporary, the five in L2 (fastest here)
 
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -58,11 +58,6 @@ _ERFC_P32 = tuple(np.float32(c) for c in _ERFC_P)
 def _cdf32_block(x: np.ndarray, out: np.ndarray, t: np.ndarray, z: np.ndarray) -> None:
     """out = Phi(x) for one contiguous float32 block; t and z are scratch of x's size."""
     f = np.float32
-    with np.errstate(over="ignore"):  # z^2 of a huge |x| is inf: exp(-inf) = 0, as it should
-        _cdf32_steps(x, out, t, z, f)
-
-
-def _cdf32_steps(x: np.ndarray, out: np.ndarray, t: np.ndarray, z: np.ndarray, f: type) -> None:
     np.abs(x, out=z)
     np.multiply(z, f(_SQRT_HALF), out=z)  # z = |x| / sqrt 2
     np.multiply(z, f(0.5), out=t)
@@ -78,8 +73,16 @@ def _cdf32_steps(x: np.ndarray, out: np.ndarray, t: np.ndarray, z: np.ndarray, f
     np.subtract(out, z, out=out)  # -z^2 + P(t)
     np.exp(out, out=out)
     np.multiply(out, t, out=out)  # erfc(z)
-    np.multiply(out, f(0.5), out=out)  # Phi(-|x|)
-    np.subtract(f(1.0), out, out=out, where=x >= 0)  # Phi(|x|) = 1 - Phi(-|x|)
+    np.multiply(out, f(0.5), out=out)  # h = Phi(-|x|)
+    np.subtract(f(1.0), out, out=t)  # a = Phi(|x|) = 1 - h
+    # Phi(x) = h for x < 0, a for x >= 0, selected without a mask (masked copies and where=
+    # ufuncs are 5-40x slower than arithmetic here): with d = sign(x) = +-1, d max(d h, d a)
+    # is max(h, a) = a for d = 1 and min(h, a) = h for d = -1, exactly (x = +-0: h = a = 1/2)
+    np.copysign(f(1.0), x, out=z)
+    np.multiply(out, z, out=out)
+    np.multiply(t, z, out=t)
+    np.maximum(out, t, out=out)
+    np.multiply(out, z, out=out)
 
 
 def normal_cdf32(x: np.ndarray) -> np.ndarray:
@@ -90,10 +93,11 @@ def normal_cdf32(x: np.ndarray) -> np.ndarray:
     size = min(n, BLOCK)
     t = np.empty(size, np.float32)
     z = np.empty(size, np.float32)
-    for start in range(0, n, BLOCK):
-        stop = min(start + BLOCK, n)
-        m = stop - start
-        _cdf32_block(flat[start:stop], out[start:stop], t[:m], z[:m])
+    with np.errstate(over="ignore"):  # z^2 of a huge |x| is inf: exp(-inf) = 0, as it should
+        for start in range(0, n, BLOCK):
+            stop = min(start + BLOCK, n)
+            m = stop - start
+            _cdf32_block(flat[start:stop], out[start:stop], t[:m], z[:m])
     return out.reshape(x.shape)
 
 
