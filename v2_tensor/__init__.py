@@ -16,6 +16,8 @@ training and graph-drawing modules are imported on their own.
 
 import builtins
 
+from . import allocator  # noqa: F401  (malloc keeps freed memory for the next step)
+
 # Tensor first: its module then loads the autograd engine and the ops, which build on it.
 from .tensor import Tensor
 

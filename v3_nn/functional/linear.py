@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from v2_tensor import Tensor
+from v2_tensor.autograd import Function
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -12,8 +15,52 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input of shape {tuple(input.shape)} does not end in in_features="
             f"{weight.shape[-1]} (weight shape {tuple(weight.shape)})"
         )
+    dtype = input.dtype
+    if (
+        dtype.kind == "f"
+        and weight.ndim == 2
+        and weight.dtype == dtype
+        and (bias is None or (bias.dtype == dtype and bias.ndim <= 1))
+    ):
+        return Linear.apply(input, weight, bias)
+    return linear_composed(input, weight, bias)
+
+
+def linear_composed(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x @ W.T + b in two Tensor ops: the reference the one-node Linear is tested against (and
+    the path for mixed dtypes, which matmul refuses as torch does)."""
     output = input @ weight.T
     return output if bias is None else output + bias
+
+
+class Linear(Function):
+    """y = x W^T + b as one node, x flattened to a matrix X of shape (N, in) first:
+
+        Y = X W^T + b,  dL/dX = G W,  dL/dW = G^T X,  dL/db = sum over rows of G
+
+    (G = dL/dY of shape (N, out)). Written so, dL/dW comes out of one matmul as a C-ordered
+    (out, in) array, where `x @ W.T` hands back the transpose of X^T G: a Fortran-ordered view
+    that makes every later step on it (optimizer, clipping) slower. The backward is in Tensor
+    ops, so it is differentiable again."""
+
+    @staticmethod
+    def forward(ctx, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+        ctx.save_for_backward(x, w)
+        ctx.has_bias = b is not None
+        out = np.matmul(x.reshape(-1, x.shape[-1]), w.T)
+        if b is not None:
+            out += b
+        return out.reshape(*x.shape[:-1], w.shape[0])
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        x, w = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        g = grad.reshape(-1, w.shape[0])
+        gx = (g @ w).reshape(x.shape) if need_x else None
+        gw = g.T @ x.reshape(-1, x.shape[-1]) if need_w else None
+        gb = g.sum(dim=0) if need_b and ctx.has_bias else None
+        return gx, gw, gb
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

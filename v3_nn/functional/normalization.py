@@ -17,6 +17,7 @@ import numpy as np
 
 import v2_tensor as vt
 from v2_tensor import Tensor
+from v2_tensor.autograd import Function
 
 from .padding import pad
 from .pooling import avg_pool2d, avg_pool3d
@@ -39,11 +40,95 @@ def layer_norm(
 ) -> Tensor:
     """Normalise over the trailing dims given by normalized_shape, per sample."""
     normalized_shape = _normalized_shape("layer_norm", input, normalized_shape, weight, bias)
+    dtype = input.dtype
+    if (
+        dtype in (vt.float32, vt.float64)
+        and all(t is None or t.dtype == dtype for t in (weight, bias))
+        and input.numel() > 0
+    ):
+        return NativeLayerNorm.apply(input, weight, bias, float(eps), len(normalized_shape))
+    return layer_norm_composed(input, normalized_shape, weight, bias, eps)
+
+
+def layer_norm_composed(
+    input: Tensor,
+    normalized_shape: Sequence[int],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """layer_norm composed of nine Tensor ops: the reference the one-node version is tested
+    against (and the path for mixed dtypes and empty inputs)."""
+    normalized_shape = _normalized_shape("layer_norm", input, normalized_shape, weight, bias)
     k = len(normalized_shape)
     dims = tuple(range(-k, 0))
     centered = input - input.mean(dim=dims, keepdim=True)
     variance = (centered * centered).mean(dim=dims, keepdim=True)
     return _affine(centered / (variance + eps).sqrt(), weight, bias, normalized_shape)
+
+
+class NativeLayerNorm(Function):
+    """layer_norm as one node. Over the last k dims (N values per sample):
+
+        mu = mean(x),  var = mean((x - mu)^2),  r = 1 / sqrt(var + eps),
+        xhat = (x - mu) r,  y = xhat w + b
+
+    and, with g = dL/dy and h = g w (h = g without a weight),
+
+        dL/db = sum over samples of g,  dL/dw = sum over samples of g xhat,
+        dL/dx = r (h - mean(h) - xhat mean(h xhat))
+
+    (the mean(h) term from mu, the xhat mean(h xhat) term from r). Forward keeps x, mu and r
+    (as torch does) and recomputes xhat in the backward. Under create_graph the backward is
+    the same formula in Tensor ops, from x and w, so that it is differentiable again."""
+
+    @staticmethod
+    def forward(ctx, x, w, b, eps: float, k: int) -> np.ndarray:
+        axes = tuple(range(x.ndim - k, x.ndim))
+        mu = x.mean(axis=axes, keepdims=True)
+        xhat = x - mu
+        var = np.multiply(xhat, xhat).mean(axis=axes, keepdims=True)
+        var += eps
+        r = np.sqrt(var, out=var)
+        np.reciprocal(r, out=r)
+        xhat *= r
+        if w is not None:
+            xhat *= w
+        if b is not None:
+            xhat += b
+        ctx.save_for_backward(x, w)
+        ctx.mu, ctx.r, ctx.eps, ctx.axes = mu, r, eps, axes
+        ctx.has_w, ctx.has_b = w is not None, b is not None
+        return xhat
+
+    @staticmethod
+    def backward(ctx, g: Tensor) -> tuple:
+        x, w = ctx.saved_tensors
+        axes = ctx.axes
+        if vt.is_grad_enabled():  # create_graph: the formula in Tensor ops
+            mu = x.mean(dim=axes, keepdim=True)
+            xc = x - mu
+            r = ((xc * xc).mean(dim=axes, keepdim=True) + ctx.eps).rsqrt()
+            xhat = xc * r
+            h = g * w if ctx.has_w else g
+            gx = r * (h - h.mean(dim=axes, keepdim=True)
+                      - xhat * (h * xhat).mean(dim=axes, keepdim=True))  # fmt: skip
+            gw = g * xhat if ctx.has_w else None  # (the engine sums it to w's shape)
+            return gx, gw, g if ctx.has_b else None, None, None
+        x, g = x.array, g.array
+        r = ctx.r
+        xhat = x - ctx.mu
+        xhat *= r
+        lead = tuple(range(x.ndim - len(axes)))
+        gw = np.multiply(g, xhat).sum(axis=lead) if ctx.has_w else None
+        gb = g.sum(axis=lead) if ctx.has_b else None
+        h = g * w.array if ctx.has_w else g.copy()
+        term = np.multiply(h, xhat).mean(axis=axes, keepdims=True)
+        xhat *= term
+        h -= h.mean(axis=axes, keepdims=True)
+        h -= xhat
+        h *= r
+        return h, gw, gb, None, None
 
 
 def batch_norm(

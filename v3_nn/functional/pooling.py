@@ -44,8 +44,7 @@ def max_windows(x: np.ndarray, windows: Windows) -> tuple[np.ndarray, np.ndarray
         candidate = xp[(*lead, *grid)]
         takes_over = (candidate > y) | np.isnan(candidate)
         np.maximum(y, candidate, out=y)  # NaN-propagating, like the rule above
-        # k exceeds every earlier offset, so this sets argmax = k exactly where taken over
-        np.maximum(argmax, takes_over * argmax.dtype.type(k), out=argmax)
+        np.copyto(argmax, argmax.dtype.type(k), where=takes_over)  # argmax = k where taken over
     return y, argmax
 
 
@@ -84,19 +83,16 @@ class MaxPoolRoute(Function):
     @staticmethod
     def forward(ctx, dy, argmax: np.ndarray, windows: Windows):
         ctx.argmax, ctx.windows = argmax, windows
-        finite = np.isfinite(dy).all()
         spans = (d * (k - 1) + 1 for k, d in zip(windows.kernel, windows.dilation, strict=True))
         disjoint = all(s >= span for s, span in zip(windows.stride, spans, strict=True))
         grad_xp = np.zeros((*dy.shape[:2], *windows.padded), dy.dtype)
         for k, (_, grid) in enumerate(windows.offsets()):
             target = grad_xp[(slice(None), slice(None), *grid)]
-            is_max = argmax == k  # dy goes to the argmax of its window only
-            if not finite:  # route with where: 0 * inf would be NaN
+            is_max = argmax == k  # dy goes to the argmax of its window only: selected (an
+            if disjoint:  # inf dy stays inf, where multiplying by the mask gave 0 * inf = NaN)
+                np.copyto(target, dy, where=is_max)  # no pixel is in two windows: write
+            else:  # (np.where, not add's where=: a masked ufunc is many times slower)
                 target += np.where(is_max, dy, dy.dtype.type(0))
-            elif disjoint:  # no pixel is in two windows: write in place instead of adding
-                np.multiply(dy, is_max, out=target)
-            else:
-                target += dy * is_max
         return grad_xp[(..., *windows.interior())]
 
     @staticmethod

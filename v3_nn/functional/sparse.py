@@ -14,6 +14,7 @@ import numpy as np
 
 import v2_tensor as vt
 from v2_tensor import Tensor
+from v2_tensor.autograd import Function
 
 
 def _indices(op: str, input: Any, num_embeddings: int) -> np.ndarray:
@@ -73,6 +74,46 @@ def _scale_by_frequency(rows: Tensor, indices: np.ndarray, counted: np.ndarray) 
     return fixed + (rows - fixed) * inverse
 
 
+class Embedding(Function):
+    """out[..., :] = W[i, :]: rows of W gathered. Its gradient scatters back, the rows of G
+    for equal indices summed: dW[j] = sum over positions p with i_p = j of G[p]. That sum is
+    done by sorting (one stable argsort of the indices, then np.add.reduceat over each run of
+    equal ones), where `np.add.at` (what weight[indices]'s backward uses) adds one row at a
+    time. Its backward is a gather again, so the embedding is differentiable as often as one
+    likes."""
+
+    @staticmethod
+    def forward(ctx, weight: np.ndarray, indices: np.ndarray) -> np.ndarray:
+        ctx.indices, ctx.num = indices, weight.shape[0]
+        return weight.take(indices, axis=0)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple:
+        return EmbeddingBackward.apply(grad, ctx.indices, ctx.num), None
+
+
+class EmbeddingBackward(Function):
+    """(G, i) -> dW, the rows of G summed into the rows of a zero W by index (sorted reduce)."""
+
+    @staticmethod
+    def forward(ctx, grad: np.ndarray, indices: np.ndarray, num: int) -> np.ndarray:
+        ctx.indices = indices
+        width = grad.shape[indices.ndim :]
+        flat = indices.reshape(-1)
+        rows = grad.reshape(flat.size, *width)
+        out = np.zeros((num, *width), grad.dtype)
+        if flat.size:
+            order = np.argsort(flat, kind="stable")
+            ordered = flat[order]
+            starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+            out[ordered[starts]] = np.add.reduceat(rows[order], starts, axis=0)
+        return out
+
+    @staticmethod
+    def backward(ctx, second: Tensor) -> tuple:
+        return Embedding.apply(second, ctx.indices), None, None
+
+
 def embedding(
     input: Any,
     weight: Tensor,
@@ -92,7 +133,7 @@ def embedding(
     padding_idx = _padding_index(padding_idx, num_embeddings)
     if max_norm is not None:
         _renorm_(weight, indices, max_norm, norm_type)
-    rows = weight[indices]
+    rows = Embedding.apply(weight, indices)  # weight[indices], the reference it is tested against
     if scale_grad_by_freq:
         rows = _scale_by_frequency(rows, indices, indices)
     if padding_idx is None:

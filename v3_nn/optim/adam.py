@@ -11,11 +11,13 @@ import v2_tensor as vt
 from .optimizer import (
     Optimizer,
     ParamsT,
+    add_in_place,
     as_float,
     check_at_least,
     check_beta,
     check_lr,
     lerp_,
+    mul_in_place,
     scalar_state,
 )
 
@@ -78,7 +80,7 @@ class Adam(Optimizer):
         m, v = state["exp_avg"].array, state["exp_avg_sq"].array
 
         if weight_decay != 0 and group["decoupled_weight_decay"]:
-            param.mul_(1 - lr * weight_decay)  # AdamW: θ = θ (1 - lr λ)
+            mul_in_place(param, 1 - lr * weight_decay)  # AdamW: θ = θ (1 - lr λ)
         tmp = self._scratch(m, 1)
         lerp_(m, grad, 1 - beta1, tmp)  # m = β₁ m + (1 - β₁) g
         v *= beta2  # v = β₂ v + (1 - β₂) g²
@@ -95,7 +97,7 @@ class Adam(Optimizer):
         update = self._scratch(m, 2)
         np.multiply(m, -step_size, out=update)  # θ = θ - step_size m / denom
         update /= denom
-        param.add_(vt.Tensor(update))
+        add_in_place(param, update)
 
 
 class AdamW(Adam):

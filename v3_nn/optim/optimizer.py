@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 import v2_tensor as vt
+from v2_tensor.inplace import bump_version
 
 from ..module import zero_grads
 
@@ -69,6 +70,25 @@ def check_beta(name: str, betas: Any) -> tuple[float, float]:
         if not 0.0 <= float(beta) < 1.0:
             raise ValueError(f"{name}: invalid beta parameter at index {i}: {beta}")
     return (_plain_number(betas[0]), _plain_number(betas[1]))
+
+
+def add_in_place(param: vt.Tensor, update: np.ndarray) -> None:
+    """θ += update, straight into θ's array with its version bumped (what `param.add_` does
+    for a parameter that is no view, without building the sum in a new array first)."""
+    if param._view is None and param.array.flags.writeable:
+        np.add(param.array, update, out=param.array, casting="unsafe")
+        bump_version(param)
+    else:
+        param.add_(vt.Tensor(update))
+
+
+def mul_in_place(param: vt.Tensor, factor: float) -> None:
+    """θ *= factor, in place as `add_in_place`."""
+    if param._view is None and param.array.flags.writeable:
+        np.multiply(param.array, factor, out=param.array, casting="unsafe")
+        bump_version(param)
+    else:
+        param.mul_(factor)
 
 
 def _plain_number(value: Any) -> Any:
@@ -238,7 +258,7 @@ class Optimizer:
         """θ ← θ + α·update, one in-place write (`update` may be scratch `slot` itself)."""
         step = self._scratch(param.array, slot)
         np.multiply(update, alpha, out=step)
-        param.add_(vt.Tensor(step))
+        add_in_place(param, step)
 
     # ---- saving and restoring -----------------------------------------------------------------
 
