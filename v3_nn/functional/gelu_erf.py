@@ -32,8 +32,9 @@ import math
 
 import numpy as np
 
+import v2_tensor as vt
 from v2_tensor import Tensor
-from v2_tensor.autograd import Function, once_differentiable
+from v2_tensor.autograd import Function
 
 BLOCK = 32768  # float32 values per block: 128 KiB per temporary, the five in L2 (fastest here)
 
@@ -151,10 +152,16 @@ class GeluErfBackward(Function):
         return out
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, second: Tensor) -> tuple:
-        grad, x = (t.array for t in ctx.saved_tensors)
-        s = second.array
+        grad, x = ctx.saved_tensors
+        if vt.is_grad_enabled():  # create_graph: in Tensor ops (the first term is this op again)
+            pdf = (-0.5 * x * x).exp() * _INV_SQRT_2PI
+            return (
+                GeluErfBackward.apply(second, x, ctx.cdf),
+                second * grad * pdf * (2.0 - x * x),
+                None,
+            )
+        grad, x, s = grad.array, x.array, second.array
         pdf = normal_pdf(x)
         return s * (ctx.cdf + x * pdf), s * grad * pdf * (2.0 - x * x), None
 
