@@ -101,11 +101,6 @@ def _speed_row(ours: float, theirs: float, ratio: float, unit: str = "ms") -> st
     return f"{ours:.3g} {unit} | torch {theirs:.3g} {unit} | **{ratio:.2f}x torch**"
 
 
-def _wall_clock(text: str) -> str:
-    """The Speed table's cells from a benchmark's `wall clock  ours  torch  ratio` line."""
-    return _speed_row(*_numbers(line_value(text, "wall clock", r".*"))[:3])
-
-
 def _bench_v1(outputs: Outputs) -> dict[str, str]:
     data = outputs.json("output/v1/bench_v1.json")
     steps = data["steps"]
@@ -172,23 +167,6 @@ def _bench_v2_memory(outputs: Outputs) -> dict[str, str]:
     return {"bench-v2-memory": "\n".join(table)}
 
 
-def _bench_v2_mlp(outputs: Outputs) -> dict[str, str]:
-    text = outputs.printed[0]
-    ms = {
-        name: _numbers(line_value(text, name, r".*"))
-        for name in ("torch", "v2_tensor", "HIPS autograd")
-    }
-    table = ["| library | median ms per step | ratio to torch |", "|---|---|---|"]
-    table += [f"| {name} | {ms[name][0]:.2f} | {ms[name][1]:.2f} |" for name in ms]
-    return {
-        "bench-v2-mlp": "\n".join(table),
-        "bench-v2-mlp.speed": (
-            f"{ms['v2_tensor'][0]:.3g} ms | torch {ms['torch'][0]:.3g} ms, HIPS autograd "
-            f"{ms['HIPS autograd'][0]:.3g} ms | **{ms['v2_tensor'][1]:.2f}x torch**"
-        ),
-    }
-
-
 MLP_GRAPH = """\
 import numpy as np
 import v2_tensor as vt
@@ -224,20 +202,35 @@ def _predict_transcript(outputs: Outputs) -> dict[str, str]:
     }
 
 
-def _bench_table(path: str, title: str, rows: dict[str, str], digits: int) -> Callable:
-    def render(outputs: Outputs) -> dict[str, str]:
-        data = outputs.json(path)
-        table = [f"{title:<18}{'v3_nn':>10}{'torch':>10}{'ratio':>8}"]
-        for label, key in rows.items():
-            ours, theirs = data["v3_nn"][key], data["torch"][key]
-            table.append(
-                f"{label:<18}{ours:>10.{digits}f}{theirs:>10.{digits}f}{ours / theirs:>8.2f}"
-            )
-        name = Path(path).stem.replace("_", "-")
-        wall = data["v3_nn"][rows["wall clock"]], data["torch"][rows["wall clock"]]
-        return {name: "\n".join(table), f"{name}.speed": _speed_row(*wall, wall[0] / wall[1])}
+def _harness_table(outputs: Outputs, name: str) -> str:
+    """One benchmark's record from benchmarks/harness.py: per library the median step with
+    its interquartile range, CPU time and page faults; then the ratios and peak memory."""
+    timed = outputs.json(f"output/benchmarks/{name}.json")
+    memory = outputs.json(f"output/benchmarks/{name}_memory.json")
+    rows = [f"{'library':<14}{'median ms':>10}{'IQR':>18}{'CPU ms':>9}{'faults':>8}{'peak MB':>9}"]
+    for library, row in timed["libraries"].items():
+        iqr = f"[{row['wall_q1_ms']:.2f}, {row['wall_q3_ms']:.2f}]"
+        peak = memory["libraries"][library]["peak_mb"]
+        rows.append(
+            f"{library:<14}{row['wall_median_ms']:>10.2f}{iqr:>18}{row['cpu_median_ms']:>9.2f}"
+            f"{row['minor_faults_median']:>8.0f}{peak:>9.1f}"
+        )
+    q1, q3 = timed["paired_ratio_iqr"]
+    rows.append(
+        f"ratio to torch {timed['ratio']:.2f}x (per-step pairs {timed['paired_ratio_median']:.2f}x"
+        f" [{q1:.2f}, {q3:.2f}], CPU {timed['cpu_ratio']:.2f}x), peak memory {memory['ratio']:.2f}x"
+    )
+    return "\n".join(rows)
 
-    return render
+
+def _bench_speed(outputs: Outputs) -> dict[str, str]:
+    """The top README's table of every training benchmark (run_all.py's all.md), and each
+    stage benchmark's own table."""
+    stage = {"v2_mlp": "bench-v2-mlp", "v3_lstm": "bench-v3-lstm", "v3_mlp": "bench-v3-mlp"}
+    stage["v3_cnn"] = "bench-v3-cnn"
+    rendered = {"bench-speed": (outputs.root / "output/benchmarks/all.md").read_text()}
+    rendered |= {mark: _harness_table(outputs, name) for name, mark in stage.items()}
+    return rendered
 
 
 def _gpt_table(outputs: Outputs) -> dict[str, str]:
@@ -271,7 +264,7 @@ def _bench_gpt_train(outputs: Outputs) -> dict[str, str]:
     }
 
 
-V1, V2, V3 = "v1_scalar/README.md", "v2_tensor/README.md", "v3_nn/README.md"
+V0, V1, V2, V3 = "README.md", "v1_scalar/README.md", "v2_tensor/README.md", "v3_nn/README.md"
 # the development machines' copy of Tiny Shakespeare (the README names it ../shared/...)
 CORPUS = str(ROOT.parent / "shared" / "data" / "tinyshakespeare.txt")
 GPT_TINY = (
@@ -483,6 +476,14 @@ FIGURES = [
         benchmark=True,
     ),
     Figure(
+        "bench-speed",
+        V0,
+        (("benchmarks/run_all.py",),),
+        render=_bench_speed,
+        tiny=("--steps", "2", "--memory-steps", "1"),
+        benchmark=True,
+    ),
+    Figure(
         "bench-bpe",
         V3,
         (("benchmarks/bench_bpe.py",),),
@@ -503,49 +504,6 @@ FIGURES = [
         V2,
         (("benchmarks/bench_v2_memory.py",),),
         render=_bench_v2_memory,
-        benchmark=True,
-    ),
-    Figure(
-        "bench-v2-mlp",
-        V2,
-        (("benchmarks/bench_v2_mlp.py", "--steps", "100"),),
-        render=_bench_v2_mlp,
-        tiny=("--steps", "2", "--warmup", "1"),
-        benchmark=True,
-    ),
-    Figure(
-        "bench-v3-lstm",
-        V3,
-        (("benchmarks/bench_v3_lstm.py",),),
-        render=lambda o: {
-            "bench-v3-lstm": lines(o.printed[0], "median step", "CPU time"),
-            "bench-v3-lstm.speed": _wall_clock(o.printed[0]),
-        },
-        tiny=("--steps", "2", "--warmup", "1"),
-        benchmark=True,
-    ),
-    Figure(
-        "bench-v3-mlp",
-        V3,
-        (("benchmarks/bench_v3_mlp.py", "--repeats", "9"),),
-        render=lambda o: {
-            "bench-v3-mlp": lines(o.printed[0], "median of", "CPU time"),
-            "bench-v3-mlp.speed": _wall_clock(o.printed[0]),
-        },
-        tiny=("--repeats", "1"),
-        benchmark=True,
-    ),
-    Figure(
-        "bench-v3-cnn",
-        V3,
-        (("benchmarks/bench_v3_cnn.py", "--steps", "60"),),
-        render=_bench_table(
-            "output/bench/bench_v3_cnn.json",
-            "median step (ms)",
-            {"wall clock": "wall_median_ms", "CPU time": "cpu_median_ms"},
-            2,
-        ),
-        tiny=("--steps", "2"),
         benchmark=True,
     ),
 ]

@@ -27,6 +27,7 @@ BENCHMARKS = [
     ("mnist_cnn", "bench_mnist_cnn.py", "MNIST CNN: 2 convs, pool, dropout, 2 linears, Adadelta"),
     ("lstm_lm", "bench_lstm_lm.py", "2-layer LSTM LM, emb/hidden 200, seq 35, batch 20, vocab 10k"),
     ("lstm_cell", "bench_lstm_cell.py", "LSTMCell loop, 1,000 steps, hidden 51, batch 97"),
+    ("v2_mlp", "bench_v2_mlp.py", "MLP 784-256-10 forward + backward, batch 128 (v2_tensor)"),
     ("v3_mlp", "bench_v3_mlp.py", "one epoch of train_mlp (digits, Adam)"),
     ("v3_lstm", "bench_v3_lstm.py", "LSTM(1, 32) training step, 30 steps, batch 64, Adam"),
     ("v3_cnn", "bench_v3_cnn.py", "CNN training step, batch 64 of 28x28, SGD momentum"),
@@ -98,6 +99,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--steps", type=int, help="timed steps each (default: each script's own)")
     p.add_argument("--only", help="comma-separated names: " + ",".join(b[0] for b in BENCHMARKS))
+    p.add_argument("--memory-steps", type=int, help="training steps of each memory run")
     p.add_argument("--no-memory", action="store_true", help="time only")
     args = p.parse_args()
     chosen = set(args.only.split(",")) if args.only else None
@@ -108,7 +110,11 @@ def main() -> None:
         if chosen and name not in chosen:
             continue
         timed = _run(script, flags, OUT / f"{name}.json")
-        memory = None if args.no_memory else _run(script, ["--memory"], OUT / f"{name}_memory.json")
+        memory_flags = [
+            "--memory",
+            *(["--memory-steps", str(args.memory_steps)] if args.memory_steps else []),
+        ]
+        memory = None if args.no_memory else _run(script, memory_flags, OUT / f"{name}_memory.json")
         rows.append((name, script, what, timed, memory))
         lines.append(summary(name, timed, memory))
         print(lines[-1], flush=True)

@@ -143,6 +143,9 @@ def benchmark_flags(path: Path) -> set[str]:
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "add_argument":
             flags |= {a.value for a in node.args if isinstance(a, ast.Constant)}
+        uses_harness = isinstance(node, ast.Attribute) and node.attr == "parser"
+        if uses_harness and getattr(node.value, "id", "") == "harness":  # the shared flags
+            flags |= benchmark_flags(path.parent / "harness.py")
     return flags
 
 
@@ -524,8 +527,7 @@ def test_scripts_run_tiny_write_what_the_readme_says_and_print_its_form(
                     f"{mark}: the README shows\n{old}\nbut the script now prints "
                     f"(tiny settings)\n{new}"
                 )
-    benchmarks = {f.name for f in FIGURES.FIGURES if f.benchmark}  # not run here: they time
-    unowned = {m for m in set(shown) - rendered_marks if m.split(".")[0] not in benchmarks}
+    unowned = set(shown) - rendered_marks - benchmark_marks()  # benchmarks: not run here
     if unowned:
         problems.append(f"marks no figure entry renders: {sorted(unowned)}")
     assert not problems, "\n\n".join(problems)
@@ -695,6 +697,23 @@ def test_every_flag_in_the_readmes_inline_code_is_a_flag_of_ours():
 BENCHMARK_RUNS = ROOT / "tests" / "data" / "benchmark_runs"
 
 
+def recorded_outputs(figure) -> object:
+    records = [BENCHMARK_RUNS / f"{figure.name}.{i}.txt" for i in range(len(figure.commands))]
+    return FIGURES.Outputs([r.read_text() for r in records if r.is_file()], BENCHMARK_RUNS)
+
+
+@cache
+def benchmark_marks() -> frozenset[str]:
+    """The marks the benchmark entries render (from their recorded runs)."""
+    marks = set()
+    for figure in (f for f in FIGURES.FIGURES if f.benchmark):
+        try:
+            marks |= set(figure.render(recorded_outputs(figure)))
+        except (OSError, IndexError, KeyError, StopIteration):
+            marks.add(figure.name)  # no usable record: the benchmark test says so
+    return frozenset(marks)
+
+
 def test_benchmark_entries_render_the_readmes_tables_from_a_recorded_run():
     """The benchmarks are not run here (they take minutes and time the machine): each entry
     renders from what a tiny run of it printed and wrote (`benchmarks/figures.py --tiny
@@ -734,5 +753,8 @@ def test_every_benchmark_the_readmes_name_has_a_figure_entry():
                     named.add(words[1])
     named.discard("benchmarks/figures.py")
     entries = {f.commands[0][0] for f in FIGURES.FIGURES if f.benchmark}
+    if "benchmarks/run_all.py" in entries:  # and every benchmark it runs
+        listed = re.findall(r'"(bench_\w+\.py)"', (ROOT / "benchmarks/run_all.py").read_text())
+        entries |= {f"benchmarks/{name}" for name in listed}
     missing = sorted(named - entries)
     assert not missing, f"benchmarks with no entry in benchmarks/figures.py: {missing}"
