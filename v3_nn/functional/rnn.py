@@ -21,6 +21,7 @@ fused layers have torch's second derivatives.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -294,3 +295,149 @@ def fused_layer(
         output, h_n, c_n = _LSTMRecurrence.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
         return output, (h_n, c_n)
     return _SimpleRecurrence.apply(x, state, w_ih, w_hh, b_ih, b_hh, mode=mode, reverse=reverse)
+
+
+# ------------------------------------------------------------------ fused cells
+# One time step as one op: the modules RNNCell, LSTMCell and GRUCell call these, a hand-made
+# loop over 1,000 steps then records 1,000 nodes per cell instead of ~15,000. Each forward
+# runs the cell in NumPy on one gates buffer (two matmuls, the nonlinearities in place) and
+# keeps the activated gates; each backward is NumPy for a first-order pass, and the same
+# formulas in Tensor ops (on the gates recomputed from the saved inputs) when the backward is
+# itself recorded (create_graph=True), so the fused cells have torch's second derivatives.
+# The reference cells above are what they are tested against. x is (B, I), the states (B, H).
+
+
+@functools.cache
+def _lstm_gate_constants(hidden: int, dtype: np.dtype) -> tuple[np.ndarray, ...]:
+    """σ(a) = ½ tanh(½ a) + ½ and tanh(a) = 1 tanh(1 a) + 0: gate = m tanh(m a) + s with
+    m = ½ (i, f, o) or 1 (g), s = ½ or 0; the local derivative is m² - (gate - s)²."""
+    scale, shift = kernels._gate_constants(hidden, dtype)
+    return scale, shift, scale * scale
+
+
+def _affine_np(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+    # np.dot keeps BLAS when the input size is 1 (np.matmul then takes a slow loop)
+    out = np.dot(x, weight.T)
+    if bias is not None:
+        out += bias
+    return out
+
+
+def _input_gradients(ctx, dpre_x, dpre_h, x, h, w_ih, w_hh, dh_prev) -> tuple:
+    """pre_x = x W_ihᵀ + b_ih, pre_h = h W_hhᵀ + b_hh: dx = δpre_x W_ih, δh += δpre_h W_hh,
+    dW_ih = δpre_xᵀ x, dW_hh = δpre_hᵀ h, db_ih = Σ_batch δpre_x, db_hh = Σ_batch δpre_h
+    (NumPy; only the gradients ctx.needs_input_grad asks for)."""
+    need = ctx.needs_input_grad
+    n = len(need) - 4  # x, h[, c] come first
+    dx = np.dot(dpre_x, w_ih) if need[0] else None
+    if need[1]:
+        dh = np.dot(dpre_h, w_hh)
+        dh_prev = dh if dh_prev is None else np.add(dh, dh_prev, out=dh)
+    else:
+        dh_prev = None
+    dw_ih = np.dot(dpre_x.T, x) if need[n] else None
+    dw_hh = np.dot(dpre_h.T, h) if need[n + 1] else None
+    db_ih = dpre_x.sum(0) if need[n + 2] else None
+    db_hh = dpre_h.sum(0) if need[n + 3] else None
+    return dx, dh_prev, dw_ih, dw_hh, db_ih, db_hh
+
+
+class _LSTMCell(Function):
+    """(x, h, c, w_ih, w_hh, b_ih, b_hh) -> (h', c'), lstm_cell as one op.
+
+    [i, f, g, o] = [σ, σ, tanh, σ](x W_ihᵀ + b_ih + h W_hhᵀ + b_hh),
+    c' = f c + i g,   h' = o tanh(c').
+    """
+
+    @staticmethod
+    def forward(ctx, x, h, c, w_ih, w_hh, b_ih, b_hh):
+        ctx.save_for_backward(x, h, c, w_ih, w_hh, b_ih, b_hh)
+        hidden = h.shape[-1]
+        scale, shift, _ = _lstm_gate_constants(hidden, x.dtype)
+        gates = _affine_np(x, w_ih, b_ih)
+        gates += _affine_np(h, w_hh, b_hh)
+        gates *= scale  # all four gates in one tanh: gate = m tanh(m a) + s
+        np.tanh(gates, out=gates)
+        gates *= scale
+        gates += shift
+        i, f, g, o = (gates[:, k * hidden : (k + 1) * hidden] for k in range(4))
+        c_next = f * c
+        c_next += i * g
+        tanh_c = np.tanh(c_next)
+        ctx.gates, ctx.tanh_c = gates, tanh_c
+        return o * tanh_c, c_next
+
+    @staticmethod
+    def backward(ctx, d_h, d_c):
+        saved = ctx.saved_tensors
+        if vt.is_grad_enabled():  # create_graph: the same formulas in Tensor ops
+            return lstm_cell_backward_in_tensor_ops(*saved, d_h, d_c)
+        x, h, c, w_ih, w_hh = (t.array for t in saved[:5])
+        gates, tanh_c = ctx.gates, ctx.tanh_c
+        hidden = tanh_c.shape[-1]
+        i, f, g, o = (gates[:, k * hidden : (k + 1) * hidden] for k in range(4))
+        d_h, d_c = d_h.array, d_c.array
+        dpre = np.empty_like(gates)
+        di, df, dg, do = (dpre[:, k * hidden : (k + 1) * hidden] for k in range(4))
+        np.multiply(d_h, tanh_c, out=do)  # δo = δh' tanh c'
+        dc = np.multiply(tanh_c, tanh_c)  # δc' += δh' o (1 - tanh² c')
+        np.subtract(1, dc, out=dc)
+        dc *= o
+        dc *= d_h
+        dc += d_c
+        np.multiply(dc, g, out=di)  # c' = f c + i g: δi = δc' g, δf = δc' c, δg = δc' i
+        np.multiply(dc, c, out=df)
+        np.multiply(dc, i, out=dg)
+        _, shift, scale2 = _lstm_gate_constants(hidden, gates.dtype)
+        local = gates - shift  # d gate / d a = m² - (gate - s)²
+        local *= local
+        np.subtract(scale2, local, out=local)
+        dpre *= local
+        dc_prev = np.multiply(dc, f) if ctx.needs_input_grad[2] else None  # δc = δc' f
+        dx, dh, *weights = _input_gradients(ctx, dpre, dpre, x, h, w_ih, w_hh, None)
+        return dx, dh, dc_prev, *weights
+
+
+def lstm_cell_backward_in_tensor_ops(x, h, c, w_ih, w_hh, b_ih, b_hh, d_h, d_c) -> tuple:
+    """_LSTMCell's backward, recorded: the gates again from the inputs, then
+    δo = δh' tanh c', δc' += δh' o (1 - tanh² c'), δi = δc' g, δf = δc' c, δg = δc' i,
+    δa = [δi, δf, δg, δo] ⊙ gate', δc = δc' f, δx = δa W_ih, δh = δa W_hh."""
+    i, f, g, o = vt.chunk(_affine(x, w_ih, b_ih) + _affine(h, w_hh, b_hh), 4, dim=-1)
+    i, f, g, o = vt.sigmoid(i), vt.sigmoid(f), vt.tanh(g), vt.sigmoid(o)
+    tanh_c = vt.tanh(f * c + i * g)
+    do = d_h * tanh_c
+    dc = d_c + d_h * o * (1 - tanh_c * tanh_c)
+    dpre = vt.cat(
+        [dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g), do * o * (1 - o)],
+        dim=-1,
+    )
+    db = None if b_ih is None else dpre.sum(0)
+    return (
+        dpre @ w_ih,
+        dpre @ w_hh,
+        dc * f,
+        dpre.T @ x,
+        dpre.T @ h,
+        db,
+        None if db is None else db.clone(),
+    )
+
+
+def _batched(cell_apply, x: Tensor, states: tuple[Tensor, ...], weights: tuple) -> tuple:
+    """Run a fused cell on (B, I) input; 1-D input (one sample) gets its batch axis added."""
+    if x.ndim == 2:
+        return cell_apply(x, *states, *weights)
+    out = cell_apply(x.unsqueeze(0), *(s.unsqueeze(0) for s in states), *weights)
+    return tuple(o.squeeze(0) for o in out) if type(out) is tuple else out.squeeze(0)
+
+
+def fused_lstm_cell(
+    x: Tensor,
+    state: tuple[Tensor, Tensor],
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Bias = None,
+    b_hh: Bias = None,
+) -> tuple[Tensor, Tensor]:
+    """lstm_cell as one op with a hand-written backward: returns (h', c')."""
+    return _batched(_LSTMCell.apply, x, tuple(state), (w_ih, w_hh, b_ih, b_hh))

@@ -27,8 +27,8 @@ from ..functional.dropout import dropout as dropout_between_layers
 from ..functional.rnn import (
     GATES,
     fused_layer,
+    fused_lstm_cell,
     gru_cell,
-    lstm_cell,
     lstm_projected_layer,
     rnn_relu_cell,
     rnn_tanh_cell,
@@ -573,7 +573,7 @@ class LSTMCell(RNNCellBase):
         self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
     ) -> tuple[Tensor, Tensor]:
         input, state, batched = self._prepare(input, _as_pair("LSTMCell", hx), 2)
-        h, c = lstm_cell(input, state, *self._weights())
+        h, c = fused_lstm_cell(input, state, *self._weights())
         return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
 
 
