@@ -441,3 +441,166 @@ def fused_lstm_cell(
 ) -> tuple[Tensor, Tensor]:
     """lstm_cell as one op with a hand-written backward: returns (h', c')."""
     return _batched(_LSTMCell.apply, x, tuple(state), (w_ih, w_hh, b_ih, b_hh))
+
+
+class _GRUCell(Function):
+    """(x, h, w_ih, w_hh, b_ih, b_hh) -> h', gru_cell as one op.
+
+    [r_x, z_x, n_x] = x W_ihᵀ + b_ih,   [r_h, z_h, n_h] = h W_hhᵀ + b_hh,
+    r = σ(r_x + r_h),  z = σ(z_x + z_h),  n = tanh(n_x + r n_h),  h' = (1 - z) n + z h.
+    """
+
+    @staticmethod
+    def forward(ctx, x, h, w_ih, w_hh, b_ih, b_hh):
+        ctx.save_for_backward(x, h, w_ih, w_hh, b_ih, b_hh)
+        hidden = h.shape[-1]
+        pre_x = _affine_np(x, w_ih, b_ih)
+        pre_h = _affine_np(h, w_hh, b_hh)
+        rz = pre_x[:, : 2 * hidden]  # r and z, side by side: σ(a) = ½ tanh(½ a) + ½
+        rz += pre_h[:, : 2 * hidden]
+        rz *= 0.5
+        np.tanh(rz, out=rz)
+        rz *= 0.5
+        rz += 0.5
+        r, z = rz[:, :hidden], rz[:, hidden:]
+        n_h = pre_h[:, 2 * hidden :]
+        n = pre_x[:, 2 * hidden :]
+        n += r * n_h
+        np.tanh(n, out=n)
+        out = h - n  # h' = n + z (h - n)
+        out *= z
+        out += n
+        ctx.gates, ctx.n_h = pre_x, n_h  # [r, z, n] activated, and h W_hnᵀ + b_hn
+        return out
+
+    @staticmethod
+    def backward(ctx, d_out):
+        saved = ctx.saved_tensors
+        if vt.is_grad_enabled():  # create_graph: the same formulas in Tensor ops
+            return gru_cell_backward_in_tensor_ops(*saved, d_out)
+        x, h, w_ih, w_hh = (t.array for t in saved[:4])
+        gates, n_h = ctx.gates, ctx.n_h
+        hidden = n_h.shape[-1]
+        r, z, n = (gates[:, k * hidden : (k + 1) * hidden] for k in range(3))
+        d_out = d_out.array
+        dpre_x = np.empty_like(gates)
+        dr, dz, dn = (dpre_x[:, k * hidden : (k + 1) * hidden] for k in range(3))
+        np.multiply(n, n, out=dn)  # δn = δh' (1 - z) (1 - n²)
+        np.subtract(1, dn, out=dn)
+        dn *= d_out
+        dn -= dn * z
+        np.subtract(h, n, out=dz)  # δz = δh' (h - n) z (1 - z)
+        dz *= d_out
+        dz *= z - z * z
+        np.multiply(dn, n_h, out=dr)  # δr = δn n_h r (1 - r)
+        dr *= r - r * r
+        dpre_h = dpre_x.copy()  # r scales the recurrent part of δa_n
+        dpre_h[:, 2 * hidden :] *= r
+        dh_direct = d_out * z if ctx.needs_input_grad[1] else None  # δh = δh' z + δpre_h W_hh
+        return _input_gradients(ctx, dpre_x, dpre_h, x, h, w_ih, w_hh, dh_direct)
+
+
+def gru_cell_backward_in_tensor_ops(x, h, w_ih, w_hh, b_ih, b_hh, d_out) -> tuple:
+    """_GRUCell's backward, recorded: the gates again from the inputs, then
+    δn = δh' (1 - z)(1 - n²), δz = δh' (h - n) z (1 - z), δr = δn n_h r (1 - r),
+    δpre_x = [δr, δz, δn], δpre_h = [δr, δz, δn r], δh = δh' z + δpre_h W_hh."""
+    r_x, z_x, n_x = vt.chunk(_affine(x, w_ih, b_ih), 3, dim=-1)
+    r_h, z_h, n_h = vt.chunk(_affine(h, w_hh, b_hh), 3, dim=-1)
+    r, z = vt.sigmoid(r_x + r_h), vt.sigmoid(z_x + z_h)
+    n = vt.tanh(n_x + r * n_h)
+    dn = d_out * (1 - z) * (1 - n * n)
+    dr = dn * n_h * r * (1 - r)
+    dz = d_out * (h - n) * z * (1 - z)
+    dpre_x = vt.cat([dr, dz, dn], dim=-1)
+    dpre_h = vt.cat([dr, dz, dn * r], dim=-1)
+    bias = b_ih is not None
+    return (
+        dpre_x @ w_ih,
+        d_out * z + dpre_h @ w_hh,
+        dpre_x.T @ x,
+        dpre_h.T @ h,
+        dpre_x.sum(0) if bias else None,
+        dpre_h.sum(0) if bias else None,
+    )
+
+
+def fused_gru_cell(
+    x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Bias = None, b_hh: Bias = None
+) -> Tensor:
+    """gru_cell as one op with a hand-written backward: returns h'."""
+    return _batched(_GRUCell.apply, x, (h,), (w_ih, w_hh, b_ih, b_hh))
+
+
+class _ElmanCell(Function):
+    """(x, h, w_ih, w_hh, b_ih, b_hh) -> h' = act(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh), act tanh
+    or relu; act' is read off h': 1 - h'² (tanh) or [h' > 0] (relu, a selection)."""
+
+    @staticmethod
+    def forward(ctx, x, h, w_ih, w_hh, b_ih, b_hh, *, relu):
+        pre = _affine_np(x, w_ih, b_ih)
+        pre += _affine_np(h, w_hh, b_hh)
+        out = np.maximum(pre, 0, out=pre) if relu else np.tanh(pre, out=pre)
+        ctx.save_for_backward(x, h, w_ih, w_hh, b_ih, b_hh, out)
+        ctx.relu = relu
+        return out
+
+    @staticmethod
+    def backward(ctx, d_out):
+        saved = ctx.saved_tensors
+        if vt.is_grad_enabled():  # create_graph: the same formulas in Tensor ops
+            return rnn_cell_backward_in_tensor_ops(*saved[:6], d_out, ctx.relu)
+        x, h, w_ih, w_hh = (t.array for t in saved[:4])
+        out, d_out = saved[6].array, d_out.array
+        if ctx.relu:
+            dpre = np.where(out > 0, d_out, np.zeros((), d_out.dtype))
+        else:
+            dpre = np.multiply(out, out)
+            np.subtract(1, dpre, out=dpre)
+            dpre *= d_out
+        return _input_gradients(ctx, dpre, dpre, x, h, w_ih, w_hh, None)
+
+
+def rnn_cell_backward_in_tensor_ops(x, h, w_ih, w_hh, b_ih, b_hh, d_out, relu) -> tuple:
+    """_ElmanCell's backward, recorded: δa = δh' act'(a) (a recomputed from the inputs),
+    δx = δa W_ih, δh = δa W_hh, δW_ih = δaᵀ x, δW_hh = δaᵀ h, δb = Σ_batch δa."""
+    pre = _affine(x, w_ih, b_ih) + _affine(h, w_hh, b_hh)
+    if relu:
+        dpre = vt.where(pre > 0, d_out, 0.0)
+    else:
+        out = vt.tanh(pre)
+        dpre = d_out * (1 - out * out)
+    db = None if b_ih is None else dpre.sum(0)
+    return (
+        dpre @ w_ih,
+        dpre @ w_hh,
+        dpre.T @ x,
+        dpre.T @ h,
+        db,
+        None if db is None else db.clone(),
+    )
+
+
+_tanh_cell_apply = functools.partial(_ElmanCell.apply, relu=False)
+_relu_cell_apply = functools.partial(_ElmanCell.apply, relu=True)
+
+
+def fused_rnn_tanh_cell(
+    x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Bias = None, b_hh: Bias = None
+) -> Tensor:
+    """rnn_tanh_cell as one op with a hand-written backward: returns h'."""
+    return _batched(_tanh_cell_apply, x, (h,), (w_ih, w_hh, b_ih, b_hh))
+
+
+def fused_rnn_relu_cell(
+    x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Bias = None, b_hh: Bias = None
+) -> Tensor:
+    """rnn_relu_cell as one op with a hand-written backward: returns h'."""
+    return _batched(_relu_cell_apply, x, (h,), (w_ih, w_hh, b_ih, b_hh))
+
+
+FUSED_CELLS = {
+    "RNN_TANH": fused_rnn_tanh_cell,
+    "RNN_RELU": fused_rnn_relu_cell,
+    "LSTM": fused_lstm_cell,
+    "GRU": fused_gru_cell,
+}

@@ -26,12 +26,12 @@ from .. import init
 from ..functional.dropout import dropout as dropout_between_layers
 from ..functional.rnn import (
     GATES,
+    fused_gru_cell,
     fused_layer,
     fused_lstm_cell,
-    gru_cell,
+    fused_rnn_relu_cell,
+    fused_rnn_tanh_cell,
     lstm_projected_layer,
-    rnn_relu_cell,
-    rnn_tanh_cell,
 )
 from ..module import Module, Parameter
 from ..utils.rnn import PackedSequence
@@ -558,7 +558,7 @@ class RNNCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         input, (h,), batched = self._prepare(input, None if hx is None else (hx,), 1)
-        cell = rnn_tanh_cell if self.nonlinearity == "tanh" else rnn_relu_cell
+        cell = fused_rnn_tanh_cell if self.nonlinearity == "tanh" else fused_rnn_relu_cell
         h = cell(input, h, *self._weights())
         return h if batched else h.squeeze(0)
 
@@ -585,5 +585,5 @@ class GRUCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         input, (h,), batched = self._prepare(input, None if hx is None else (hx,), 1)
-        h = gru_cell(input, h, *self._weights())
+        h = fused_gru_cell(input, h, *self._weights())
         return h if batched else h.squeeze(0)
