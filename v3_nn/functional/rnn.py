@@ -12,11 +12,16 @@ Both take the same arguments and return `(output, final_state)`; the modules in
 v3_nn.layers.rnn use the fused one and the tests hold it to the reference and to torch.
 A state is a Tensor h of shape (B, H), or a pair (h, c) for an LSTM.
 
+The one-step cells come in the same two kinds: the reference cells (`lstm_cell`, ...,
+compositions of Tensor ops, ~15 nodes a step) and the fused cells (`fused_lstm_cell`, ...,
+one node a step, NumPy forward and backward) that RNNCell, LSTMCell and GRUCell run, so a
+loop stepped by hand over 1,000 steps is not bound by per-op overhead.
+
 The fused op's NumPy backward is the first-order path. When the backward is itself
 recorded (`autograd.grad(..., create_graph=True)`: grad mode is on inside it), the same
 backward through time runs in Tensor ops instead (`*_backward_in_tensor_ops` below, on
 the states recomputed from the saved inputs), so the engine differentiates it again: the
-fused layers have torch's second derivatives.
+fused layers (and the fused cells, the same way) have torch's second derivatives.
 """
 
 from __future__ import annotations
@@ -311,8 +316,11 @@ def fused_layer(
 def _lstm_gate_constants(hidden: int, dtype: np.dtype) -> tuple[np.ndarray, ...]:
     """σ(a) = ½ tanh(½ a) + ½ and tanh(a) = 1 tanh(1 a) + 0: gate = m tanh(m a) + s with
     m = ½ (i, f, o) or 1 (g), s = ½ or 0; the local derivative is m² - (gate - s)²."""
-    scale, shift = kernels._gate_constants(hidden, dtype)
-    return scale, shift, scale * scale
+    constants = (*kernels._gate_constants(hidden, dtype),)
+    constants += (constants[0] * constants[0],)
+    for array in constants:
+        array.flags.writeable = False  # cached and shared by every call
+    return constants
 
 
 def _affine_np(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> np.ndarray:

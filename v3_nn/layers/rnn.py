@@ -6,6 +6,7 @@ gate order (LSTM i, f, g, o; GRU r, z, n), default initialisation
 U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) and return values as torch's.
 Each layer and direction runs as one fused op (functional.rnn.fused_layer); an LSTM with
 proj_size (h_t = W_hr (o_t * tanh c_t), torch's weight_hr_l{k}) runs the reference loop.
+The cells RNNCell, LSTMCell, GRUCell run one fused op per step (functional.rnn.fused_*_cell).
 A PackedSequence input runs each sequence over its own length only: the steps are cut into
 runs of constant batch size (the sequences are sorted longest first), each run is one fused
 op, and the state of a sequence that ends is set aside (forward) or joins in (reverse).
