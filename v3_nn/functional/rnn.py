@@ -12,15 +12,21 @@ Both take the same arguments and return `(output, final_state)`; the modules in
 v3_nn.layers.rnn use the fused one and the tests hold it to the reference and to torch.
 A state is a Tensor h of shape (B, H), or a pair (h, c) for an LSTM.
 
+The one-step cells come in the same two kinds: the reference cells (`lstm_cell`, ...,
+compositions of Tensor ops, ~15 nodes a step) and the fused cells (`fused_lstm_cell`, ...,
+one node a step, NumPy forward and backward) that RNNCell, LSTMCell and GRUCell run, so a
+loop stepped by hand over 1,000 steps is not bound by per-op overhead.
+
 The fused op's NumPy backward is the first-order path. When the backward is itself
 recorded (`autograd.grad(..., create_graph=True)`: grad mode is on inside it), the same
 backward through time runs in Tensor ops instead (`*_backward_in_tensor_ops` below, on
 the states recomputed from the saved inputs), so the engine differentiates it again: the
-fused layers have torch's second derivatives.
+fused layers (and the fused cells, the same way) have torch's second derivatives.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -294,3 +300,315 @@ def fused_layer(
         output, h_n, c_n = _LSTMRecurrence.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
         return output, (h_n, c_n)
     return _SimpleRecurrence.apply(x, state, w_ih, w_hh, b_ih, b_hh, mode=mode, reverse=reverse)
+
+
+# ------------------------------------------------------------------ fused cells
+# One time step as one op: the modules RNNCell, LSTMCell and GRUCell call these, a hand-made
+# loop over 1,000 steps then records 1,000 nodes per cell instead of ~15,000. Each forward
+# runs the cell in NumPy on one gates buffer (two matmuls, the nonlinearities in place) and
+# keeps the activated gates; each backward is NumPy for a first-order pass, and the same
+# formulas in Tensor ops (on the gates recomputed from the saved inputs) when the backward is
+# itself recorded (create_graph=True), so the fused cells have torch's second derivatives.
+# The reference cells above are what they are tested against. x is (B, I), the states (B, H).
+
+
+@functools.cache
+def _lstm_gate_constants(hidden: int, dtype: np.dtype) -> tuple[np.ndarray, ...]:
+    """σ(a) = ½ tanh(½ a) + ½ and tanh(a) = 1 tanh(1 a) + 0: gate = m tanh(m a) + s with
+    m = ½ (i, f, o) or 1 (g), s = ½ or 0; the local derivative is m² - (gate - s)²."""
+    constants = (*kernels._gate_constants(hidden, dtype),)
+    constants += (constants[0] * constants[0],)
+    for array in constants:
+        array.flags.writeable = False  # cached and shared by every call
+    return constants
+
+
+def _affine_np(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+    # np.dot keeps BLAS when the input size is 1 (np.matmul then takes a slow loop)
+    out = np.dot(x, weight.T)
+    if bias is not None:
+        out += bias
+    return out
+
+
+def _input_gradients(ctx, dpre_x, dpre_h, x, h, w_ih, w_hh, dh_prev) -> tuple:
+    """pre_x = x W_ihᵀ + b_ih, pre_h = h W_hhᵀ + b_hh: dx = δpre_x W_ih, δh += δpre_h W_hh,
+    dW_ih = δpre_xᵀ x, dW_hh = δpre_hᵀ h, db_ih = Σ_batch δpre_x, db_hh = Σ_batch δpre_h
+    (NumPy; only the gradients ctx.needs_input_grad asks for)."""
+    need = ctx.needs_input_grad
+    n = len(need) - 4  # x, h[, c] come first
+    dx = np.dot(dpre_x, w_ih) if need[0] else None
+    if need[1]:
+        dh = np.dot(dpre_h, w_hh)
+        dh_prev = dh if dh_prev is None else np.add(dh, dh_prev, out=dh)
+    else:
+        dh_prev = None
+    dw_ih = np.dot(dpre_x.T, x) if need[n] else None
+    dw_hh = np.dot(dpre_h.T, h) if need[n + 1] else None
+    db_ih = dpre_x.sum(0) if need[n + 2] else None
+    db_hh = dpre_h.sum(0) if need[n + 3] else None
+    return dx, dh_prev, dw_ih, dw_hh, db_ih, db_hh
+
+
+class _LSTMCell(Function):
+    """(x, h, c, w_ih, w_hh, b_ih, b_hh) -> (h', c'), lstm_cell as one op.
+
+    [i, f, g, o] = [σ, σ, tanh, σ](x W_ihᵀ + b_ih + h W_hhᵀ + b_hh),
+    c' = f c + i g,   h' = o tanh(c').
+    """
+
+    @staticmethod
+    def forward(ctx, x, h, c, w_ih, w_hh, b_ih, b_hh):
+        ctx.save_for_backward(x, h, c, w_ih, w_hh, b_ih, b_hh)
+        hidden = h.shape[-1]
+        scale, shift, _ = _lstm_gate_constants(hidden, x.dtype)
+        gates = _affine_np(x, w_ih, b_ih)
+        gates += _affine_np(h, w_hh, b_hh)
+        gates *= scale  # all four gates in one tanh: gate = m tanh(m a) + s
+        np.tanh(gates, out=gates)
+        gates *= scale
+        gates += shift
+        i, f, g, o = (gates[:, k * hidden : (k + 1) * hidden] for k in range(4))
+        c_next = f * c
+        c_next += i * g
+        tanh_c = np.tanh(c_next)
+        ctx.gates, ctx.tanh_c = gates, tanh_c
+        return o * tanh_c, c_next
+
+    @staticmethod
+    def backward(ctx, d_h, d_c):
+        saved = ctx.saved_tensors
+        if vt.is_grad_enabled():  # create_graph: the same formulas in Tensor ops
+            return lstm_cell_backward_in_tensor_ops(*saved, d_h, d_c)
+        x, h, c, w_ih, w_hh = (t.array for t in saved[:5])
+        gates, tanh_c = ctx.gates, ctx.tanh_c
+        hidden = tanh_c.shape[-1]
+        i, f, g, o = (gates[:, k * hidden : (k + 1) * hidden] for k in range(4))
+        d_h, d_c = d_h.array, d_c.array
+        dpre = np.empty_like(gates)
+        di, df, dg, do = (dpre[:, k * hidden : (k + 1) * hidden] for k in range(4))
+        np.multiply(d_h, tanh_c, out=do)  # δo = δh' tanh c'
+        dc = np.multiply(tanh_c, tanh_c)  # δc' += δh' o (1 - tanh² c')
+        np.subtract(1, dc, out=dc)
+        dc *= o
+        dc *= d_h
+        dc += d_c
+        np.multiply(dc, g, out=di)  # c' = f c + i g: δi = δc' g, δf = δc' c, δg = δc' i
+        np.multiply(dc, c, out=df)
+        np.multiply(dc, i, out=dg)
+        _, shift, scale2 = _lstm_gate_constants(hidden, gates.dtype)
+        local = gates - shift  # d gate / d a = m² - (gate - s)²
+        local *= local
+        np.subtract(scale2, local, out=local)
+        dpre *= local
+        dc_prev = np.multiply(dc, f) if ctx.needs_input_grad[2] else None  # δc = δc' f
+        dx, dh, *weights = _input_gradients(ctx, dpre, dpre, x, h, w_ih, w_hh, None)
+        return dx, dh, dc_prev, *weights
+
+
+def lstm_cell_backward_in_tensor_ops(x, h, c, w_ih, w_hh, b_ih, b_hh, d_h, d_c) -> tuple:
+    """_LSTMCell's backward, recorded: the gates again from the inputs, then
+    δo = δh' tanh c', δc' += δh' o (1 - tanh² c'), δi = δc' g, δf = δc' c, δg = δc' i,
+    δa = [δi, δf, δg, δo] ⊙ gate', δc = δc' f, δx = δa W_ih, δh = δa W_hh."""
+    i, f, g, o = vt.chunk(_affine(x, w_ih, b_ih) + _affine(h, w_hh, b_hh), 4, dim=-1)
+    i, f, g, o = vt.sigmoid(i), vt.sigmoid(f), vt.tanh(g), vt.sigmoid(o)
+    tanh_c = vt.tanh(f * c + i * g)
+    do = d_h * tanh_c
+    dc = d_c + d_h * o * (1 - tanh_c * tanh_c)
+    dpre = vt.cat(
+        [dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g), do * o * (1 - o)],
+        dim=-1,
+    )
+    db = None if b_ih is None else dpre.sum(0)
+    return (
+        dpre @ w_ih,
+        dpre @ w_hh,
+        dc * f,
+        dpre.T @ x,
+        dpre.T @ h,
+        db,
+        None if db is None else db.clone(),
+    )
+
+
+def _batched(cell_apply, x: Tensor, states: tuple[Tensor, ...], weights: tuple) -> tuple:
+    """Run a fused cell on (B, I) input; 1-D input (one sample) gets its batch axis added."""
+    if x.ndim == 2:
+        return cell_apply(x, *states, *weights)
+    out = cell_apply(x.unsqueeze(0), *(s.unsqueeze(0) for s in states), *weights)
+    return tuple(o.squeeze(0) for o in out) if type(out) is tuple else out.squeeze(0)
+
+
+def fused_lstm_cell(
+    x: Tensor,
+    state: tuple[Tensor, Tensor],
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Bias = None,
+    b_hh: Bias = None,
+) -> tuple[Tensor, Tensor]:
+    """lstm_cell as one op with a hand-written backward: returns (h', c')."""
+    return _batched(_LSTMCell.apply, x, tuple(state), (w_ih, w_hh, b_ih, b_hh))
+
+
+class _GRUCell(Function):
+    """(x, h, w_ih, w_hh, b_ih, b_hh) -> h', gru_cell as one op.
+
+    [r_x, z_x, n_x] = x W_ihᵀ + b_ih,   [r_h, z_h, n_h] = h W_hhᵀ + b_hh,
+    r = σ(r_x + r_h),  z = σ(z_x + z_h),  n = tanh(n_x + r n_h),  h' = (1 - z) n + z h.
+    """
+
+    @staticmethod
+    def forward(ctx, x, h, w_ih, w_hh, b_ih, b_hh):
+        ctx.save_for_backward(x, h, w_ih, w_hh, b_ih, b_hh)
+        hidden = h.shape[-1]
+        pre_x = _affine_np(x, w_ih, b_ih)
+        pre_h = _affine_np(h, w_hh, b_hh)
+        rz = pre_x[:, : 2 * hidden]  # r and z, side by side: σ(a) = ½ tanh(½ a) + ½
+        rz += pre_h[:, : 2 * hidden]
+        rz *= 0.5
+        np.tanh(rz, out=rz)
+        rz *= 0.5
+        rz += 0.5
+        r, z = rz[:, :hidden], rz[:, hidden:]
+        n_h = pre_h[:, 2 * hidden :]
+        n = pre_x[:, 2 * hidden :]
+        n += r * n_h
+        np.tanh(n, out=n)
+        out = h - n  # h' = n + z (h - n)
+        out *= z
+        out += n
+        ctx.gates, ctx.n_h = pre_x, n_h  # [r, z, n] activated, and h W_hnᵀ + b_hn
+        return out
+
+    @staticmethod
+    def backward(ctx, d_out):
+        saved = ctx.saved_tensors
+        if vt.is_grad_enabled():  # create_graph: the same formulas in Tensor ops
+            return gru_cell_backward_in_tensor_ops(*saved, d_out)
+        x, h, w_ih, w_hh = (t.array for t in saved[:4])
+        gates, n_h = ctx.gates, ctx.n_h
+        hidden = n_h.shape[-1]
+        r, z, n = (gates[:, k * hidden : (k + 1) * hidden] for k in range(3))
+        d_out = d_out.array
+        dpre_x = np.empty_like(gates)
+        dr, dz, dn = (dpre_x[:, k * hidden : (k + 1) * hidden] for k in range(3))
+        np.multiply(n, n, out=dn)  # δn = δh' (1 - z) (1 - n²)
+        np.subtract(1, dn, out=dn)
+        dn *= d_out
+        dn -= dn * z
+        np.subtract(h, n, out=dz)  # δz = δh' (h - n) z (1 - z)
+        dz *= d_out
+        dz *= z - z * z
+        np.multiply(dn, n_h, out=dr)  # δr = δn n_h r (1 - r)
+        dr *= r - r * r
+        dpre_h = dpre_x.copy()  # r scales the recurrent part of δa_n
+        dpre_h[:, 2 * hidden :] *= r
+        dh_direct = d_out * z if ctx.needs_input_grad[1] else None  # δh = δh' z + δpre_h W_hh
+        return _input_gradients(ctx, dpre_x, dpre_h, x, h, w_ih, w_hh, dh_direct)
+
+
+def gru_cell_backward_in_tensor_ops(x, h, w_ih, w_hh, b_ih, b_hh, d_out) -> tuple:
+    """_GRUCell's backward, recorded: the gates again from the inputs, then
+    δn = δh' (1 - z)(1 - n²), δz = δh' (h - n) z (1 - z), δr = δn n_h r (1 - r),
+    δpre_x = [δr, δz, δn], δpre_h = [δr, δz, δn r], δh = δh' z + δpre_h W_hh."""
+    r_x, z_x, n_x = vt.chunk(_affine(x, w_ih, b_ih), 3, dim=-1)
+    r_h, z_h, n_h = vt.chunk(_affine(h, w_hh, b_hh), 3, dim=-1)
+    r, z = vt.sigmoid(r_x + r_h), vt.sigmoid(z_x + z_h)
+    n = vt.tanh(n_x + r * n_h)
+    dn = d_out * (1 - z) * (1 - n * n)
+    dr = dn * n_h * r * (1 - r)
+    dz = d_out * (h - n) * z * (1 - z)
+    dpre_x = vt.cat([dr, dz, dn], dim=-1)
+    dpre_h = vt.cat([dr, dz, dn * r], dim=-1)
+    bias = b_ih is not None
+    return (
+        dpre_x @ w_ih,
+        d_out * z + dpre_h @ w_hh,
+        dpre_x.T @ x,
+        dpre_h.T @ h,
+        dpre_x.sum(0) if bias else None,
+        dpre_h.sum(0) if bias else None,
+    )
+
+
+def fused_gru_cell(
+    x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Bias = None, b_hh: Bias = None
+) -> Tensor:
+    """gru_cell as one op with a hand-written backward: returns h'."""
+    return _batched(_GRUCell.apply, x, (h,), (w_ih, w_hh, b_ih, b_hh))
+
+
+class _ElmanCell(Function):
+    """(x, h, w_ih, w_hh, b_ih, b_hh) -> h' = act(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh), act tanh
+    or relu; act' is read off h': 1 - h'² (tanh) or [h' > 0] (relu, a selection)."""
+
+    @staticmethod
+    def forward(ctx, x, h, w_ih, w_hh, b_ih, b_hh, *, relu):
+        pre = _affine_np(x, w_ih, b_ih)
+        pre += _affine_np(h, w_hh, b_hh)
+        out = np.maximum(pre, 0, out=pre) if relu else np.tanh(pre, out=pre)
+        ctx.save_for_backward(x, h, w_ih, w_hh, b_ih, b_hh, out)
+        ctx.relu = relu
+        return out
+
+    @staticmethod
+    def backward(ctx, d_out):
+        saved = ctx.saved_tensors
+        if vt.is_grad_enabled():  # create_graph: the same formulas in Tensor ops
+            return rnn_cell_backward_in_tensor_ops(*saved[:6], d_out, ctx.relu)
+        x, h, w_ih, w_hh = (t.array for t in saved[:4])
+        out, d_out = saved[6].array, d_out.array
+        if ctx.relu:
+            dpre = np.where(out > 0, d_out, np.zeros((), d_out.dtype))
+        else:
+            dpre = np.multiply(out, out)
+            np.subtract(1, dpre, out=dpre)
+            dpre *= d_out
+        return _input_gradients(ctx, dpre, dpre, x, h, w_ih, w_hh, None)
+
+
+def rnn_cell_backward_in_tensor_ops(x, h, w_ih, w_hh, b_ih, b_hh, d_out, relu) -> tuple:
+    """_ElmanCell's backward, recorded: δa = δh' act'(a) (a recomputed from the inputs),
+    δx = δa W_ih, δh = δa W_hh, δW_ih = δaᵀ x, δW_hh = δaᵀ h, δb = Σ_batch δa."""
+    pre = _affine(x, w_ih, b_ih) + _affine(h, w_hh, b_hh)
+    if relu:
+        dpre = vt.where(pre > 0, d_out, 0.0)
+    else:
+        out = vt.tanh(pre)
+        dpre = d_out * (1 - out * out)
+    db = None if b_ih is None else dpre.sum(0)
+    return (
+        dpre @ w_ih,
+        dpre @ w_hh,
+        dpre.T @ x,
+        dpre.T @ h,
+        db,
+        None if db is None else db.clone(),
+    )
+
+
+_tanh_cell_apply = functools.partial(_ElmanCell.apply, relu=False)
+_relu_cell_apply = functools.partial(_ElmanCell.apply, relu=True)
+
+
+def fused_rnn_tanh_cell(
+    x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Bias = None, b_hh: Bias = None
+) -> Tensor:
+    """rnn_tanh_cell as one op with a hand-written backward: returns h'."""
+    return _batched(_tanh_cell_apply, x, (h,), (w_ih, w_hh, b_ih, b_hh))
+
+
+def fused_rnn_relu_cell(
+    x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Bias = None, b_hh: Bias = None
+) -> Tensor:
+    """rnn_relu_cell as one op with a hand-written backward: returns h'."""
+    return _batched(_relu_cell_apply, x, (h,), (w_ih, w_hh, b_ih, b_hh))
+
+
+FUSED_CELLS = {
+    "RNN_TANH": fused_rnn_tanh_cell,
+    "RNN_RELU": fused_rnn_relu_cell,
+    "LSTM": fused_lstm_cell,
+    "GRU": fused_gru_cell,
+}

@@ -6,6 +6,7 @@ gate order (LSTM i, f, g, o; GRU r, z, n), default initialisation
 U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) and return values as torch's.
 Each layer and direction runs as one fused op (functional.rnn.fused_layer); an LSTM with
 proj_size (h_t = W_hr (o_t * tanh c_t), torch's weight_hr_l{k}) runs the reference loop.
+The cells RNNCell, LSTMCell, GRUCell run one fused op per step (functional.rnn.fused_*_cell).
 A PackedSequence input runs each sequence over its own length only: the steps are cut into
 runs of constant batch size (the sequences are sorted longest first), each run is one fused
 op, and the state of a sequence that ends is set aside (forward) or joins in (reverse).
@@ -26,12 +27,12 @@ from .. import init
 from ..functional.dropout import dropout as dropout_between_layers
 from ..functional.rnn import (
     GATES,
+    fused_gru_cell,
     fused_layer,
-    gru_cell,
-    lstm_cell,
+    fused_lstm_cell,
+    fused_rnn_relu_cell,
+    fused_rnn_tanh_cell,
     lstm_projected_layer,
-    rnn_relu_cell,
-    rnn_tanh_cell,
 )
 from ..module import Module, Parameter
 from ..utils.rnn import PackedSequence
@@ -558,7 +559,7 @@ class RNNCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         input, (h,), batched = self._prepare(input, None if hx is None else (hx,), 1)
-        cell = rnn_tanh_cell if self.nonlinearity == "tanh" else rnn_relu_cell
+        cell = fused_rnn_tanh_cell if self.nonlinearity == "tanh" else fused_rnn_relu_cell
         h = cell(input, h, *self._weights())
         return h if batched else h.squeeze(0)
 
@@ -573,7 +574,7 @@ class LSTMCell(RNNCellBase):
         self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
     ) -> tuple[Tensor, Tensor]:
         input, state, batched = self._prepare(input, _as_pair("LSTMCell", hx), 2)
-        h, c = lstm_cell(input, state, *self._weights())
+        h, c = fused_lstm_cell(input, state, *self._weights())
         return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
 
 
@@ -585,5 +586,5 @@ class GRUCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         input, (h,), batched = self._prepare(input, None if hx is None else (hx,), 1)
-        h = gru_cell(input, h, *self._weights())
+        h = fused_gru_cell(input, h, *self._weights())
         return h if batched else h.squeeze(0)
