@@ -475,3 +475,19 @@ def test_qr_backward_refusals_as_torch(fn):
         a = lib.tensor(normal(3, 2), requires_grad=True)
         with pytest.raises(RuntimeError, match="linalg.qr|QR decomposition"):
             fn(lib, a).backward()
+
+
+def test_weight_of_x_at_w_transposed_gets_a_c_ordered_gradient_equal_to_torch():
+    """x @ W.T (a Linear written by hand): dW is computed as (dCᵀ X) so that it reaches W
+    C-ordered (the leaf adopts it without a copy), and equals torch's."""
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((5, 4)), rng.standard_normal((3, 4))
+    ours = vt.tensor(w, requires_grad=True)
+    transposed = ours.T
+    (grad_of_transposed,) = vt.autograd.grad((vt.tensor(x) @ transposed).tanh().sum(), transposed)
+    assert grad_of_transposed.array.T.flags.c_contiguous  # W's gradient, once transposed back
+    theirs = torch.tensor(w, requires_grad=True)
+    (torch.tensor(x) @ theirs.T).tanh().sum().backward()
+    np.testing.assert_allclose(
+        grad_of_transposed.numpy().T, theirs.grad.numpy(), rtol=1e-13, atol=1e-14
+    )

@@ -28,11 +28,14 @@ class MatMul(Function):
     def backward(ctx: Context, grad: Tensor) -> tuple:
         a, b = ctx.saved_tensors
         a_needs, b_needs = ctx.needs_input_grad
-        if a.ndim == 2 and b.ndim == 2:  # C = AB: dA = dC Bᵀ, dB = Aᵀ dC
-            return (grad @ b.T if a_needs else None, a.T @ grad if b_needs else None)
-        if a.ndim > 2 and b.ndim == 2:  # the same with A's batch dims folded into its rows
+        if b.ndim == 2 and a.ndim >= 2:  # C = AB: dA = dC Bᵀ, dB = Aᵀ dC (A's batch dims folded)
             rows, grad_rows = a.reshape(-1, a.shape[-1]), grad.reshape(-1, grad.shape[-1])
-            return (grad @ b.T if a_needs else None, rows.T @ grad_rows if b_needs else None)
+            grad_b = None
+            if b_needs:  # B a transposed view (x @ W.T): dB = (dCᵀ A)ᵀ, so W's is C-ordered
+                flags = b.array.flags
+                transposed = flags.f_contiguous and not flags.c_contiguous
+                grad_b = (grad_rows.T @ rows).T if transposed else rows.T @ grad_rows
+            return (grad @ b.T if a_needs else None, grad_b)
         # 1-D operands act as a row (a) or a column (b) that the result then drops
         a2 = a if a.ndim > 1 else a.unsqueeze(0)
         b2 = b if b.ndim > 1 else b.unsqueeze(-1)
