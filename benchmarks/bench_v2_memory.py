@@ -18,29 +18,10 @@ import os
 import subprocess
 import sys
 
+from resident import MB, peak, reset_peak, rss
+
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
-
-MB = 1024 * 1024
-
-
-def rss() -> int:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def reset_peak() -> None:
-    """Start the peak (VmHWM) afresh at the current RSS (Linux's clear_refs, value 5)."""
-    with open("/proc/self/clear_refs", "w") as clear:
-        clear.write("5")
-
-
-def peak() -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def measure(library: str, workload: str) -> dict[str, float]:

@@ -49,12 +49,12 @@ if str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from resident import MB, peak, reset_peak, rss  # noqa: E402
 
 torch.set_num_threads(1)
 
 Step = Callable[[], float]
 Builder = Callable[[argparse.Namespace, tuple[str, ...]], dict[str, Step]]
-MB = 1024 * 1024
 
 
 def parser(doc: str, steps: int, warmup: int) -> argparse.ArgumentParser:
@@ -204,25 +204,6 @@ def _profile(step: Step, args) -> None:
 
 
 # ---- memory --------------------------------------------------------------------------------
-
-
-def rss() -> int:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def reset_peak() -> None:
-    """Start the peak (VmHWM) afresh at the current RSS (Linux's clear_refs, value 5)."""
-    with open("/proc/self/clear_refs", "w") as clear:
-        clear.write("5")
-
-
-def peak() -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def _warm_engine(library: str) -> None:

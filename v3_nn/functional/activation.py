@@ -1,7 +1,7 @@
 """Activation functions, as torch.nn.functional: each one is a line of maths on Tensors.
 
 Every activation is composed of v2_tensor ops, so it is differentiable twice (and more);
-the exact GELU, whose erf is not a v2 op, is a Function whose backward is a Function too.
+the exact GELU is fused for speed (gelu_erf.py), with `gelu_composed` as its reference.
 Branches are chosen with `where`, never by multiplying with a mask, so the gradient at a
 kink is the one torch's kernel picks (its value at x = 0 or x = threshold is in each
 docstring), and the branch not taken never sees an input that would overflow.
@@ -22,7 +22,6 @@ import numpy as np
 
 import v2_tensor as vt
 from v2_tensor import Tensor
-from v2_tensor.autograd import Function
 from v2_tensor.inplace import apply_inplace
 from v3_nn.functional.gelu_erf import gelu_erf
 
@@ -317,55 +316,19 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
 # ---- GELU -------------------------------------------------------------------------------
 
 _SQRT_HALF = math.sqrt(0.5)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
-def _normal_cdf(x: np.ndarray) -> np.ndarray:
-    from scipy.special import erf  # (imported on first use: it takes most of a second)
-
-    return 0.5 * (1.0 + erf(x * _SQRT_HALF))
-
-
-def _normal_pdf(x: np.ndarray) -> np.ndarray:
-    return np.exp(-0.5 * x * x) * _INV_SQRT_2PI
-
-
-class _GeluErf(Function):
-    """gelu(x) = x Phi(x), Phi the standard normal CDF (exact, through scipy's erf)."""
-
-    @staticmethod
-    def forward(ctx, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(x)
-        return x * _normal_cdf(x)
-
-    @staticmethod
-    def backward(ctx, grad: Tensor) -> Tensor:
-        (x,) = ctx.saved_tensors
-        return _GeluErfBackward.apply(grad, x)
-
-
-class _GeluErfBackward(Function):
-    """(g, x) -> g gelu'(x), gelu'(x) = Phi(x) + x phi(x); its own derivatives are
-    gelu'(x) for g and g gelu''(x) = g phi(x) (2 - x^2) for x."""
-
-    @staticmethod
-    def forward(ctx, grad: np.ndarray, x: np.ndarray) -> np.ndarray:
-        ctx.save_for_backward(grad, x)
-        return grad * (_normal_cdf(x) + x * _normal_pdf(x))
-
-    @staticmethod
-    def backward(ctx, second: Tensor) -> tuple:
-        # in Tensor ops (the first term is this op again), so GELU has every derivative
-        grad, x = ctx.saved_tensors
-        pdf = (-0.5 * x * x).exp() * _INV_SQRT_2PI
-        return _GeluErfBackward.apply(second, x), second * grad * pdf * (2.0 - x * x)
+def gelu_composed(input: Tensor) -> Tensor:
+    """x Phi(x) = x (1 + erf(x / sqrt 2)) / 2 in Tensor ops: the reference the fused exact GELU
+    (gelu_erf.py) is tested against."""
+    return input * (0.5 * (1.0 + vt.erf(input * _SQRT_HALF)))
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x Phi(x) exactly (erf), or with torch's tanh approximation when approximate='tanh'."""
     if approximate == "none":
-        # the blocked float32 CDF, kept for the backward (gelu_erf.py); _GeluErf, through
-        # scipy's erf, is the reference it is tested against
+        # the blocked float32 CDF, kept for the backward (gelu_erf.py); gelu_composed is
+        # the reference it is tested against
         return gelu_erf(input)
     if approximate == "tanh":
         # 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))

@@ -22,8 +22,8 @@ on first use (scipy takes most of a second to import).
 
 The forward keeps Phi(x) for the backward instead of computing it again; the backward is a
 Function of its own whose derivative is written out too, so the GELU is twice
-differentiable. The plain version through scipy's erf, `activation._GeluErf`, stays as the
-reference the tests hold this one to.
+differentiable. The composed version, `activation.gelu_composed` (x (1 + erf(x / sqrt 2)) / 2
+in Tensor ops), stays as the reference the tests hold this one to.
 """
 
 from __future__ import annotations
