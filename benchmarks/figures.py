@@ -64,9 +64,8 @@ class Figure:
     tiny: tuple[str, ...] = ()  # flags the tests add to every command for a quick run
     benchmark: bool = False  # times things: run it on a quiet machine
     varies: tuple[str, ...] = ()  # patterns of a tiny run's text that may differ in form
-    prose: tuple[
-        str, ...
-    ] = ()  # marks of a model's free text: the tests check only that it is there
+    prose: tuple[str, ...] = ()  # marks of a model's free text: only their presence is tested
+    needs: tuple[str, ...] = ()  # files the run reads that not every machine has
 
 
 def lines(text: str, first: str, last: str | None = None, *, keep: str = "", drop: str = "") -> str:
@@ -452,6 +451,7 @@ FIGURES = [
         {"output/nanogpt-cpu/loss.png": "v3_nn/figures/gpt_nanogpt_cpu_loss.png"},
         render=_gpt_table,
         tiny=GPT_TINY,
+        needs=(CORPUS,),
     ),
     Figure(
         "v3-gpt-sample",  # uses the checkpoint of v3-gpt
@@ -466,6 +466,7 @@ FIGURES = [
         render=lambda o: {"v3-gpt-sample": o.printed[0].strip("\n")},
         tiny=("--tokens", "40"),
         prose=("v3-gpt-sample",),
+        needs=(CORPUS,),  # through v3-gpt's checkpoint
     ),
     Figure(
         "bench-v1",
