@@ -111,7 +111,7 @@ def test_float32_stays_float32_through_every_op():
     parts = [
         x + 1, 2 - x, x * 0.5, x / 3, x**2, 1.5**x, -x, x.exp(), x.log(), x.sqrt(),
         x.tanh(), x.sigmoid(), x.relu(), x.abs(), x.clamp(0.6, 1.2), x.sin(), x.cos(),
-        vt.maximum(x, 1.0), vt.minimum(x, x.T.T), vt.where(x > 1, x, 0.0),
+        x.clamp(min=1.0), vt.minimum(x, x.T.T), vt.where(x > 1, x, 0.0),
         x.sum(0), x.mean(1), x.max(), x.max(0).values, x.amax(1), x.var(0), x.std(),
         x.logsumexp(1), x.softmax(1), x.log_softmax(0), x @ w, x.reshape(12),
         x.permute(1, 0), x.unsqueeze(0), x.expand(2, 4, 3), x[1:, [0, 0]], x[x > 1],

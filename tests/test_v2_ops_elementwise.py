@@ -156,6 +156,40 @@ def test_scalar_operands(name):
     check(SCALAR_FORMS[name], x)
 
 
+REFUSED_AS_TORCH = {
+    "sub_bool_tensor": lambda L: L.tensor([1, 2]) - L.tensor([True, False]),
+    "rsub_bool_tensor": lambda L: L.tensor([True, False]) - L.tensor([1, 2]),
+    "sub_two_bool_tensors": lambda L: L.tensor([True]) - L.tensor([False]),
+    "sub_python_bool": lambda L: L.tensor([1, 2]) - True,
+    "rsub_python_bool": lambda L: True - L.tensor([1.5]),
+    "sub_number_from_bool": lambda L: L.tensor([True, False]) - 1.5,
+    "sub_in_place_bool": lambda L: L.tensor([1, 2]).sub_(L.tensor([True, False])),
+    "maximum_number": lambda L: L.maximum(L.tensor([1.0, 2.0]), 1.5),
+    "minimum_number_first": lambda L: L.minimum(2, L.tensor([1, 3])),
+    "exp_list": lambda L: L.exp([1.0, 2.0]),
+    "abs_number": lambda L: L.abs(-2),
+    "sum_list": lambda L: L.sum([1, 2]),
+    "cumsum_list": lambda L: L.cumsum([1, 2], 0),
+    "exp_numpy_array": lambda L: L.exp(np.ones(2)),
+    "vector_norm_list": lambda L: L.linalg.vector_norm([3.0, 4.0]),
+    "index_add_list_source": lambda L: L.zeros(3).index_add(0, L.tensor([0]), [1.0]),
+}
+
+
+@pytest.mark.parametrize("name", REFUSED_AS_TORCH)
+def test_what_torch_refuses_is_refused_with_its_exception_type(name):
+    with pytest.raises(Exception) as torch_error:
+        REFUSED_AS_TORCH[name](torch)
+    with pytest.raises(type(torch_error.value)) as ours:
+        REFUSED_AS_TORCH[name](vt)
+    op = name.split("_")[0]
+    assert op in str(ours.value) or "subtraction" in str(ours.value), ours.value
+
+
+def test_clamp_still_takes_tensor_and_number_bounds_together():
+    assert_same(lambda L: L.clamp(tensor(L, [0.5, 2.0, 3.5]), L.tensor(1.0, dtype=L.float64), 3))
+
+
 @pytest.mark.parametrize(
     "fn", [lambda x: x // 2, lambda x: 2.5 % x, lambda x: x.floor_divide(x + 1)]
 )

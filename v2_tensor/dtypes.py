@@ -113,6 +113,11 @@ def to_array(data: Any, dtype: Any = None) -> np.ndarray:
         ) from None
     except ValueError as error:  # ragged nesting, or strings that are not numbers
         raise ValueError(f"tensor: cannot make a tensor from this data: {error}") from None
+    if dtype is None and from_python and _beyond_int64(data, array):
+        raise ValueError(
+            f"tensor: an integer beyond int64's range [{-(2**63)}, {2**63 - 1}] "
+            "(give dtype=uint64 or a float dtype to keep it)"
+        )
     if array.dtype.kind not in _CATEGORY:
         raise TypeError(
             f"tensor: data must be numbers or bools, got {array.dtype} from {type(data).__name__}"
@@ -120,6 +125,26 @@ def to_array(data: Any, dtype: Any = None) -> np.ndarray:
     if dtype is None and from_python and array.dtype == float64:
         array = array.astype(_default_float)
     return array
+
+
+def _beyond_int64(data: Any, array: np.ndarray) -> bool:
+    """Python ints past int64 with no float beside them, which torch refuses (NumPy makes them
+    uint64, float64 or objects). Only looked for when the array hints at one."""
+    hint = array.dtype.kind in "uO" or (
+        array.dtype.kind == "f" and array.size and np.abs(array).max() >= 2**63
+    )
+    if not hint:
+        return False
+    ints, floats, todo = [], False, [data]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, list | tuple):
+            todo.extend(item)
+        elif isinstance(item, builtins.float):
+            floats = True
+        elif isinstance(item, builtins.int) and not isinstance(item, builtins.bool):
+            ints.append(item)
+    return not floats and any(not -(2**63) <= i < 2**63 for i in ints)
 
 
 def result_dtype(a: Any, b: Any) -> np.dtype:

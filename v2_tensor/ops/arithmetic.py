@@ -174,11 +174,26 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
 def sub(input: Any, other: Any, *, alpha: Any = 1, out: Any = None) -> Tensor:
     """input - alpha * other."""
     refuse_out("sub", out)
-    if isinstance(input, Tensor) and input.dtype == np.bool_:
-        raise RuntimeError("sub: subtraction with two bool tensors is not supported")
+    _refuse_bool_subtraction(input, other)
     if alpha != 1:
         other = mul(other, alpha)
     return Sub.apply(*operands("sub", input, other))
+
+
+def _refuse_bool_subtraction(input: Any, other: Any) -> None:
+    """torch has no subtraction of booleans, neither two bool tensors nor one and a number."""
+    bools = [isinstance(x, bool) or (isinstance(x, Tensor) and x.dtype == np.bool_)
+             for x in (input, other)]  # fmt: skip
+    if all(isinstance(x, Tensor) for x in (input, other)) and all(bools):
+        raise NotImplementedError(
+            "sub: subtraction, the `-` operator, with two bool tensors is not supported; use "
+            "the `^` or `logical_xor()` operator instead"
+        )
+    if any(bools):
+        raise NotImplementedError(
+            "sub: subtraction, the `-` operator, with a bool tensor is not supported; to "
+            "invert a mask use the `~` or `logical_not()` operator instead"
+        )
 
 
 def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -271,12 +286,12 @@ def pow(input: Any, exponent: Any, *, out: Any = None) -> Tensor:  # noqa: A001
 
 def maximum(input: Any, other: Any, *, out: Any = None) -> Tensor:
     refuse_out("maximum", out)
-    return Maximum.apply(*operands("maximum", input, other))
+    return Maximum.apply(*tensor_operands("maximum", input, other))
 
 
 def minimum(input: Any, other: Any, *, out: Any = None) -> Tensor:
     refuse_out("minimum", out)
-    return Minimum.apply(*operands("minimum", input, other))
+    return Minimum.apply(*tensor_operands("minimum", input, other))
 
 
 def where(condition: Any, input: Any = None, other: Any = None) -> Any:

@@ -30,13 +30,11 @@ def refuse_out(op: str, out: Any) -> None:
         raise TypeError(f"{op}: out= is not supported; assign the result instead (x = {op}(...))")
 
 
-def as_tensor_arg(op: str, x: Any) -> Tensor:
-    """A tensor argument; lists, arrays and numbers are converted as torch.tensor does."""
+def as_tensor_arg(op: str, x: Any, name: str = "input") -> Tensor:
+    """A tensor argument: torch's functions take no lists, arrays or numbers in its place."""
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, np.ndarray | np.generic | list | tuple | builtins.int | builtins.float):
-        return Tensor(dtypes.to_array(x))
-    raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
+    raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(x).__name__}")
 
 
 def floating(x: Tensor) -> Tensor:

@@ -405,7 +405,7 @@ def _index_array(op: str, x: Tensor, dim: int, index: Any, src: Any = None) -> n
 
 
 def _same_dtype_src(op: str, x: Tensor, src: Any) -> Tensor:
-    src = as_tensor_arg(op, src)
+    src = as_tensor_arg(op, src, "src")
     if src.dtype != x.dtype:
         raise RuntimeError(
             f"{op}(): expected self.dtype to be equal to src.dtype, got {x.dtype} and {src.dtype}"
@@ -667,7 +667,7 @@ def index_add(input: Tensor, dim: int, index: Any, source: Tensor, *, alpha: Any
     positions accumulate)."""
     d = normalize_dim("index_add", dim, input.ndim)
     positions = _index_vector("index_add", input, d, index, RuntimeError, "int")
-    source = as_tensor_arg("index_add", source)
+    source = as_tensor_arg("index_add", source, "source")
     _check_source("index_add", input, d, positions, source)
     if input.ndim == 0:
         return IndexAdd.apply(input.reshape(1), 0, positions, source.reshape(-1), alpha).reshape(())
@@ -678,7 +678,7 @@ def index_copy(input: Tensor, dim: int, index: Any, source: Tensor) -> Tensor:
     """input with the slices at the positions index along dim replaced by source's."""
     d = normalize_dim("index_copy", dim, input.ndim)
     positions = _index_vector("index_copy", input, d, index, IndexError, "long")
-    source = as_tensor_arg("index_copy", source)
+    source = as_tensor_arg("index_copy", source, "source")
     _check_source("index_copy", input, d, positions, source)
     if input.ndim == 0:
         return IndexCopy.apply(input.reshape(1), 0, positions, source.reshape(-1)).reshape(())
@@ -728,7 +728,7 @@ class MaskedScatter(Function):
 
 def masked_scatter(input: Tensor, mask: Any, source: Tensor) -> Tensor:
     mask = _bool_mask("masked_scatter", mask)
-    source = as_tensor_arg("masked_scatter", source)
+    source = as_tensor_arg("masked_scatter", source, "source")
     if source.dtype != input.dtype:
         raise RuntimeError(
             f"masked_scatter: expected self and source to have same dtypes but got "
@@ -797,7 +797,7 @@ def take_along_dim(input: Tensor, indices: Any, dim: int | None = None) -> Tenso
 def put(input: Tensor, index: Any, source: Tensor, accumulate: bool = False) -> Tensor:
     """input read as 1-D with source written (or added) at the positions index."""
     positions = _flat_positions("put", input, index)
-    source = as_tensor_arg("put", source)
+    source = as_tensor_arg("put", source, "source")
     if source.array.size != positions.size:
         raise IndexError(
             "put_(): expected source and index to have the same number of elements, but got "

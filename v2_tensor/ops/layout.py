@@ -350,7 +350,7 @@ def diagonal_scatter(
 ) -> Tensor:
     a, b = _diagonal_dims("diagonal_scatter", input.ndim, dim1, dim2)
     expected = np.diagonal(input.array, offset, a, b).shape
-    src = as_tensor_arg("diagonal_scatter", src)
+    src = as_tensor_arg("diagonal_scatter", src, "src")
     if src.shape != expected:
         raise RuntimeError(
             f"diagonal_scatter: src must have the shape of the diagonal {expected}, got {src.shape}"

@@ -200,13 +200,13 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Any = None) -
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        from .arithmetic import maximum, minimum
+        from .arithmetic import Maximum, Minimum
 
         result = input
         if min is not None:
-            result = maximum(*operands("clamp", result, min))
+            result = Maximum.apply(*operands("clamp", result, min))
         if max is not None:
-            result = minimum(*operands("clamp", result, max))
+            result = Minimum.apply(*operands("clamp", result, max))
         return result
     if input.array.dtype.kind in "iub" and any(isinstance(b, float) for b in (min, max)):
         input = input.to(dtypes.get_default_dtype())  # a float bound promotes, as torch

@@ -124,6 +124,14 @@ def _pointwise_target(op: str, input: Tensor, target: Any) -> Tensor:
     return target
 
 
+def _minus(a: Tensor, b: Tensor) -> Tensor:
+    """a - b with a bool operand promoted first, as torch's loss kernels compute it (a bool
+    tensor itself has no subtraction)."""
+    dtype = np.result_type(a.dtype, b.dtype)
+    a, b = (x.to(dtype) if x.dtype == np.bool_ and dtype != np.bool_ else x for x in (a, b))
+    return a - b
+
+
 def _refuse_integers(op: str, *tensors: Tensor) -> None:
     if not any(_floating(t) for t in tensors):
         dtypes = ", ".join(str(t.dtype) for t in tensors)
@@ -227,7 +235,7 @@ def mse_loss(
     target = _pointwise_target(op, input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _refuse_integers(op, input, target)
-    difference = input - target
+    difference = _minus(input, target)
     losses = difference * difference
     if weight is not None:
         return _weighted_regression(op, losses, weight, input, reduction, "weights")
@@ -247,7 +255,7 @@ def l1_loss(
     target = _pointwise_target(op, input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _refuse_bool(op, input, target)
-    losses = (input - target).abs()
+    losses = _minus(input, target).abs()
     if weight is not None:
         return _weighted_regression(op, losses, weight, input, reduction, "weights")
     return _reduce(op, losses, _check_reduction(op, reduction))
@@ -283,7 +291,7 @@ def smooth_l1_loss(
         raise RuntimeError(f"{op}: beta must not be negative, got {beta}")
     _refuse_integers(op, input, target)
     reduction = _check_reduction(op, reduction)
-    return _reduce(op, _smooth_l1(input - target, beta), reduction)
+    return _reduce(op, _smooth_l1(_minus(input, target), beta), reduction)
 
 
 def huber_loss(
@@ -344,7 +352,7 @@ def kl_div(
             f"{op}: integral inputs not supported (input {input.dtype}, target {target.dtype})"
         )
     if log_target:
-        losses = target.exp() * (target - input)
+        losses = target.exp() * _minus(target, input)
     else:
         losses = vt.xlogy(target, target) - target * input
     reduced = _reduce(op, losses, enum)
@@ -425,7 +433,7 @@ def gaussian_nll_loss(
     target = _as_tensor(target)
     _broadcastable(op, input=input, target=target, var=var)
     _refuse_bool(op, input, target)
-    losses = 0.5 * (var.log() + (input - target) ** 2 / var)
+    losses = 0.5 * (var.log() + _minus(input, target) ** 2 / var)
     if full:
         losses = losses + 0.5 * math.log(2 * math.pi)
     return _reduce(op, losses, reduction)
