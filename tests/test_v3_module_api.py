@@ -501,3 +501,34 @@ def test_no_warnings_from_a_plain_call():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _net(nn)(vt.ones(2, 3))
+
+
+LAYERS = {  # name -> the layer, made from either library's nn
+    "Linear": lambda lib: lib.Linear(3, 2),
+    "Bilinear": lambda lib: lib.Bilinear(2, 2, 3),
+    "Conv2d": lambda lib: lib.Conv2d(1, 2, 3),
+    "Embedding": lambda lib: lib.Embedding(4, 3),
+    "LayerNorm": lambda lib: lib.LayerNorm(3),
+    "BatchNorm1d": lambda lib: lib.BatchNorm1d(3),
+    "LSTM": lambda lib: lib.LSTM(2, 3),
+    "GRUCell": lambda lib: lib.GRUCell(2, 3),
+    "MultiheadAttention": lambda lib: lib.MultiheadAttention(4, 2, add_bias_kv=True),
+    "TransformerEncoderLayer": lambda lib: lib.TransformerEncoderLayer(4, 2, 8),
+}
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_layers_take_the_default_dtype_as_torch(name):
+    """Under set_default_dtype(float64) every layer's parameters and float buffers are
+    float64 (and float32 again after it is set back), as torch's."""
+    for dtype in ("float64", "float32"):
+        dtypes = {}
+        for L, lib in ((torch, torch.nn), (vt, nn)):
+            L.set_default_dtype(getattr(L, dtype))
+            try:
+                layer = LAYERS[name](lib)
+            finally:
+                L.set_default_dtype(L.float32)
+            tensors = [*layer.parameters(), *layer.buffers()]
+            dtypes[L] = sorted(str(t.dtype).removeprefix("torch.") for t in tensors)
+        assert dtypes[vt] == dtypes[torch], (dtype, dtypes)

@@ -8,6 +8,8 @@ once over the batched heads, and fold the heads back to (N, L, E) before the out
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 import v2_tensor as vt
@@ -41,6 +43,7 @@ class MultiheadAttention(Module):
         kdim: int | None = None,
         vdim: int | None = None,
         batch_first: bool = False,
+        dtype: Any = None,
     ) -> None:
         super().__init__()
         if not all(isinstance(n, int | np.integer) for n in (embed_dim, num_heads)):
@@ -69,17 +72,18 @@ class MultiheadAttention(Module):
         self.batch_first = batch_first
         self.head_dim = embed_dim // num_heads
 
+        dtype = np.dtype(dtype or vt.get_default_dtype())
         if self._qkv_same_embed_dim:
-            self.in_proj_weight = Parameter(np.empty((3 * embed_dim, embed_dim), np.float32))
+            self.in_proj_weight = Parameter(np.empty((3 * embed_dim, embed_dim), dtype))
         else:
-            self.q_proj_weight = Parameter(np.empty((embed_dim, embed_dim), np.float32))
-            self.k_proj_weight = Parameter(np.empty((embed_dim, self.kdim), np.float32))
-            self.v_proj_weight = Parameter(np.empty((embed_dim, self.vdim), np.float32))
-        self.in_proj_bias = Parameter(np.empty(3 * embed_dim, np.float32)) if bias else None
-        self.out_proj = Linear(embed_dim, embed_dim, bias=bias)
+            self.q_proj_weight = Parameter(np.empty((embed_dim, embed_dim), dtype))
+            self.k_proj_weight = Parameter(np.empty((embed_dim, self.kdim), dtype))
+            self.v_proj_weight = Parameter(np.empty((embed_dim, self.vdim), dtype))
+        self.in_proj_bias = Parameter(np.empty(3 * embed_dim, dtype)) if bias else None
+        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)
         if add_bias_kv:
-            self.bias_k = Parameter(np.empty((1, 1, embed_dim), np.float32))
-            self.bias_v = Parameter(np.empty((1, 1, embed_dim), np.float32))
+            self.bias_k = Parameter(np.empty((1, 1, embed_dim), dtype))
+            self.bias_v = Parameter(np.empty((1, 1, embed_dim), dtype))
         else:
             self.bias_k = self.bias_v = None
         self.add_zero_attn = add_zero_attn

@@ -19,7 +19,7 @@ def _table(num_embeddings: int, embedding_dim: int, weight: Any, dtype: Any):
     """The weight Parameter: a given table (shared, as torch's _weight) or a new one."""
     if weight is None:
         shape = (num_embeddings, embedding_dim)
-        return Parameter(np.empty(shape, np.dtype(dtype or vt.float32))), True
+        return Parameter(np.empty(shape, np.dtype(dtype or vt.get_default_dtype()))), True
     weight = weight if isinstance(weight, Tensor) else vt.Tensor(np.asarray(weight))
     if tuple(weight.shape) != (num_embeddings, embedding_dim):
         raise AssertionError(

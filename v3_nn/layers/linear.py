@@ -37,7 +37,7 @@ class Linear(Module):
         self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None
     ) -> None:
         super().__init__()
-        dtype = np.dtype(dtype or vt.float32)
+        dtype = np.dtype(dtype or vt.get_default_dtype())
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(np.empty((out_features, in_features), dtype))
@@ -75,7 +75,7 @@ class Bilinear(Module):
     ) -> None:
         as_device(device)
         super().__init__()
-        dtype = np.dtype(dtype or vt.float32)
+        dtype = np.dtype(dtype or vt.get_default_dtype())
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features

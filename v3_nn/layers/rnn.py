@@ -136,7 +136,7 @@ class RNNBase(Module):
         self.dropout = float(dropout)
         self.bidirectional = bidirectional
         self.proj_size = proj_size
-        dtype = vt.float32 if dtype is None else dtype
+        dtype = vt.get_default_dtype() if dtype is None else dtype
         gate_size = GATES[mode] * hidden_size
         directions = 2 if bidirectional else 1
         real_hidden = proj_size or hidden_size  # the size of h (and of each output)
@@ -481,7 +481,7 @@ class RNNCellBase(Module):
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
-        dtype = vt.float32 if dtype is None else dtype
+        dtype = vt.get_default_dtype() if dtype is None else dtype
         gate_size = num_chunks * hidden_size
         self.weight_ih = Parameter(np.empty((gate_size, input_size), dtype=dtype))
         self.weight_hh = Parameter(np.empty((gate_size, hidden_size), dtype=dtype))
