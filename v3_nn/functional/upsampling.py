@@ -58,10 +58,12 @@ def _floor_guard(real: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     return index, np.clip(real - index, 0.0, 1.0)
 
 
-def _nearest_taps(size: int, out: int, scale: float | None, exact: bool) -> list:
-    if out == size and not exact:
+def _nearest_taps(size: int, out: int, scale: float | None, exact: bool, planar: bool) -> list:
+    # torch's 2-d kernel alone (planar) copies when out == size and halves when out == 2 size,
+    # whatever the scale factor; its 1-d and 3-d kernels always use the scale
+    if out == size and planar and not exact:
         return [(np.arange(out), None)]
-    if out == 2 * size and not exact:
+    if out == 2 * size and planar and not exact:
         return [(np.arange(out) >> 1, None)]
     # torch's arithmetic: a float32 scale, floorf(dst * scale) or floorf((dst + 0.5) * scale)
     s = np.float32(1.0 / scale) if scale is not None and scale > 0 else np.float32(size) / out
@@ -226,7 +228,7 @@ def interpolate(
     for axis in reversed(range(len(out))):
         n, o, s = input.shape[2 + axis], out[axis], scales[axis]
         if mode in ("nearest", "nearest-exact"):
-            taps = _nearest_taps(n, o, s, exact=mode == "nearest-exact")
+            taps = _nearest_taps(n, o, s, mode == "nearest-exact", planar=input.ndim == 4)
         elif mode == "bicubic":
             taps = _cubic_taps(n, o, align_corners, s)
         else:
