@@ -169,18 +169,31 @@ def pool_geometry(draw, dilated: bool):
     return size, kw, dilation
 
 
-@given(pool_geometry(dilated=True), st.booleans(), st.integers(0, 2**32 - 1))
-def test_max_pool2d_random_geometry(geometry, ties, seed):
+@given(
+    pool_geometry(dilated=True),
+    st.sampled_from(["distinct", "ties", "ties and NaN"]),
+    st.integers(0, 2**32 - 1),
+)
+def test_max_pool2d_random_geometry(geometry, values, seed):
+    """Values, indices and gradients as torch's, where maxima tie (the first one wins) and
+    where several NaNs share a window (the last one wins)."""
     size, kw, dilation = geometry
     rng = np.random.default_rng(seed)
-    x = rng.integers(0, 3, (2, 2, *size)) * 1.0 if ties else rng.standard_normal((2, 2, *size))
+    x = rng.integers(0, 3, (2, 2, *size)) * 1.0
+    if values == "distinct":
+        x = rng.standard_normal(x.shape)
+    elif values == "ties and NaN":
+        x[rng.random(x.shape) < 0.2] = np.nan
     ours, theirs = vt.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    y = max_pool2d(ours, dilation=dilation, **kw)
-    y_torch = torch.nn.functional.max_pool2d(theirs, dilation=dilation, **kw)
+    y, indices = max_pool2d(ours, dilation=dilation, return_indices=True, **kw)
+    y_torch, indices_torch = torch.nn.functional.max_pool2d(
+        theirs, dilation=dilation, return_indices=True, **kw
+    )
     np.testing.assert_array_equal(y.array, y_torch.detach().numpy())
-    # A dilated window can fall entirely in the padding (y = -inf); torch's backward then
-    # writes outside the input plane, so there is nothing to compare.
-    assume(np.isfinite(y.array).all())
+    # A dilated window can fall entirely in the padding (y = -inf); torch's index then points
+    # outside the input plane and its backward writes there, so there is nothing to compare.
+    assume(not np.isneginf(y.array).any())
+    np.testing.assert_array_equal(indices.array, indices_torch.numpy())
     grad_y = rng.standard_normal(y.shape)
     y.backward(vt.tensor(grad_y))
     y_torch.backward(torch.from_numpy(grad_y))

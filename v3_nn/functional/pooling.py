@@ -1,7 +1,7 @@
 """Pooling over the same sliding windows as convolution (see windows.py), in 1, 2 and 3 D.
 
-Max pooling keeps a running maximum over the kernel offsets and routes each output's
-gradient to the first maximum of its window (torch's tie rule); average pooling spreads it
+Max pooling takes the maximum of each window axis by axis (separably) and routes each
+output's gradient to the first maximum of its window (torch's tie rule); average pooling spreads it
 evenly over the window. Both are fused NumPy kernels whose backward is an op of its own:
 max pooling's backward routes dy to the argmax (a linear map of dy whose adjoint selects at
 the argmax, and the other way round), average pooling's spreads dy / divisor (whose adjoint
@@ -32,20 +32,49 @@ Size = int | Sequence[int]
 
 
 def max_windows(x: np.ndarray, windows: Windows) -> tuple[np.ndarray, np.ndarray]:
-    """(max, argmax offset) of every window, the input padded with -inf (its dtype's lowest)."""
+    """(max, argmax offset) of every window, the input padded with its dtype's lowest value.
+
+    Separable: the max over the kernel's offsets along the last axis, then over those maxima
+    along the axis before, and so on (k_h + k_w passes for a 2-d window, not k_h k_w). A
+    later candidate takes over only if it is larger, or NaN, so ties go to the first maximum
+    of the window in row-major order and NaN propagates (torch's rule; per axis it picks the
+    same pixel as one running max over the whole window). The NaN test is only made where a
+    first pass found NaN in some window.
+    """
     lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
     xp = windows.pad(x, lowest)
-    offsets = windows.offsets()
-    _, first = next(offsets)
-    lead = (slice(None), slice(None))
-    y = xp[(*lead, *first)].copy()
-    argmax = np.zeros(y.shape, np.min_scalar_type(math.prod(windows.kernel) - 1))
-    for k, (_, grid) in enumerate(offsets, start=1):
-        candidate = xp[(*lead, *grid)]
-        takes_over = (candidate > y) | np.isnan(candidate)
-        np.maximum(y, candidate, out=y)  # NaN-propagating, like the rule above
-        np.copyto(argmax, argmax.dtype.type(k), where=takes_over)  # argmax = k where taken over
+    y, argmax = _separable_max(xp, windows, nan=False)
+    if x.dtype.kind == "f" and np.isnan(y).any():
+        y, argmax = _separable_max(xp, windows, nan=True)
     return y, argmax
+
+
+def _separable_max(xp: np.ndarray, windows: Windows, nan: bool) -> tuple[np.ndarray, np.ndarray]:
+    offset = np.min_scalar_type(math.prod(windows.kernel) - 1)
+    y, argmax, inner = xp, None, 1  # inner: the number of offsets of the axes reduced so far
+    for axis in reversed(range(windows.dims)):
+        k, d = windows.kernel[axis], windows.dilation[axis]
+        s, o = windows.stride[axis], windows.out[axis]
+        lead = (slice(None),) * (2 + axis)
+        parts = [y[(*lead, slice(i * d, i * d + s * (o - 1) + 1, s))] for i in range(k)]
+        best, which = parts[0], np.zeros(parts[0].shape, offset)
+        for i, candidate in enumerate(parts[1:], start=1):
+            takes_over = candidate > best
+            if nan:
+                takes_over |= np.isnan(candidate)
+            best = np.maximum(best, candidate)  # NaN-propagating, like the rule above
+            # the last candidate to take over is the largest i that did (np.where and masked
+            # copies are several times slower than this arithmetic on small integers)
+            which = np.maximum(which, takes_over.view(np.uint8) * offset.type(i))
+        if argmax is not None:  # add the offset within the reduced axes, of the slice chosen
+            inners = [argmax[(*lead, slice(i * d, i * d + s * (o - 1) + 1, s))] for i in range(k)]
+            chosen = inners[0]
+            for i, candidate in enumerate(inners[1:], start=1):
+                picked = (which == i).view(np.uint8)  # unsigned wrap-around makes this exact:
+                chosen = chosen + picked * (candidate - chosen)  # candidate where picked
+            which = which * offset.type(inner) + chosen
+        y, argmax, inner = best, which, inner * k
+    return (y.copy() if y is xp else y), argmax
 
 
 def window_sums(x: np.ndarray, windows: Windows) -> np.ndarray:
@@ -58,11 +87,8 @@ def window_sums(x: np.ndarray, windows: Windows) -> np.ndarray:
 
 
 class MaxPool(Function):
-    """(y, argmax): the max of each window of the input padded with -inf, and its offset.
-
-    A running max over the kernel offsets, with torch's rule: a later value takes over if it
-    is larger or NaN, so ties go to the first maximum in the window and NaN propagates.
-    """
+    """(y, argmax): the max of each window of the input padded with -inf, and its offset
+    (max_windows: ties go to the first maximum in the window, NaN propagates)."""
 
     @staticmethod
     def forward(ctx, x, windows: Windows):
@@ -88,11 +114,14 @@ class MaxPoolRoute(Function):
         grad_xp = np.zeros((*dy.shape[:2], *windows.padded), dy.dtype)
         for k, (_, grid) in enumerate(windows.offsets()):
             target = grad_xp[(slice(None), slice(None), *grid)]
-            is_max = argmax == k  # dy goes to the argmax of its window only: selected (an
-            if disjoint:  # inf dy stays inf, where multiplying by the mask gave 0 * inf = NaN)
-                np.copyto(target, dy, where=is_max)  # no pixel is in two windows: write
-            else:  # (np.where, not add's where=: a masked ufunc is many times slower)
-                target += np.where(is_max, dy, dy.dtype.type(0))
+            # dy goes to the argmax of its window only: selected (an inf dy stays inf, where
+            # multiplying by the mask gave 0 * inf = NaN) with np.where, as masked copies and
+            # ufuncs are several times slower
+            routed = np.where(argmax == k, dy, dy.dtype.type(0))
+            if disjoint:  # no pixel is in two windows: write
+                target[...] = routed
+            else:
+                target += routed
         return grad_xp[(..., *windows.interior())]
 
     @staticmethod
