@@ -266,6 +266,7 @@ def _bench_gpt_train(outputs: Outputs) -> dict[str, str]:
 V0, V1, V2, V3 = "README.md", "v1_scalar/README.md", "v2_tensor/README.md", "v3_nn/README.md"
 # the development machines' copy of Tiny Shakespeare (the README names it ../shared/...)
 CORPUS = str(ROOT.parent / "shared" / "data" / "tinyshakespeare.txt")
+SEEDS = tuple(str(seed) for seed in range(1, 11))  # of bench-gpt-seeds
 GPT_TINY = (
     *("--n-layer", "1", "--n-head", "2", "--n-embd", "16", "--block-size", "16"),
     *("--batch-size", "4", "--max-iters", "16", "--warmup-iters", "2"),
@@ -501,6 +502,19 @@ FIGURES = [
         render=_bench_gpt_train,
         tiny=("--iters", "8"),
         benchmark=True,
+    ),
+    Figure(
+        "bench-gpt-seeds",  # 20 runs of 2,000 iterations: about 50 minutes on two cores
+        V3,
+        (
+            ("benchmarks/gpt_seeds.py", "--engine", "v3_nn", "--seeds", *SEEDS, "--jobs", "2"),
+            ("benchmarks/gpt_seeds.py", "--engine", "torch", "--seeds", *SEEDS, "--jobs", "2"),
+            ("benchmarks/gpt_seeds.py", "--summary"),
+        ),
+        render=lambda o: {"bench-gpt-seeds": lines(o.printed[2], "nanoGPT CPU recipe")},
+        tiny=("--tiny", "--iters", "3"),
+        benchmark=True,
+        needs=(CORPUS,),
     ),
     Figure(
         "bench-v2-memory",  # no tiny settings: it measures a 4000x4000 graph, in seconds
