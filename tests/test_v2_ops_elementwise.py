@@ -556,3 +556,18 @@ def test_readme_op_tables_link_to_real_functions():
         "cauchy_",
     ):
         assert re.search(rf"[`.]{re.escape(op)}\b", text), op
+
+
+def test_arithmetic_on_infinities_is_silent_as_in_torch():
+    """inf * 0, inf - inf and float32 overflow give nan and inf without NumPy's warnings."""
+    inf = float("inf")
+    cases = [
+        lambda L: L.tensor([inf, 1.0]) * 0,
+        lambda L: L.tensor([inf]) + L.tensor([-inf]),
+        lambda L: L.tensor([inf]) - inf,
+        lambda L: L.tensor([3e38]) * 10,
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for case in cases:
+            assert_same(case)

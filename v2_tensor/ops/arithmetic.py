@@ -25,11 +25,14 @@ from .conventions import (
 )
 from .fill import zero_gradient
 
+_QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}  # NumPy's warnings off
+
 
 class Add(Function):
     @staticmethod
     def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
-        return np.add(a, b)
+        with np.errstate(**_QUIET):  # inf + -inf is nan, silently as in torch
+            return np.add(a, b)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple:
@@ -39,7 +42,8 @@ class Add(Function):
 class Sub(Function):
     @staticmethod
     def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
-        return np.subtract(a, b)
+        with np.errstate(**_QUIET):
+            return np.subtract(a, b)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple:
@@ -50,7 +54,8 @@ class Mul(Function):
     @staticmethod
     def forward(ctx: Context, a: Any, b: Any) -> np.ndarray:
         ctx.save_for_backward(a, b)
-        return np.multiply(a, b)
+        with np.errstate(**_QUIET):  # inf * 0 is nan, silently as in torch
+            return np.multiply(a, b)
 
     @staticmethod
     def backward(ctx: Context, grad: Tensor) -> tuple:
@@ -403,9 +408,6 @@ def bitwise_not(input: Tensor) -> Tensor:
 
 
 # ---- more functions of two operands -----------------------------------------------------------
-
-_QUIET = {"divide": "ignore", "invalid": "ignore", "over": "ignore"}
-
 
 def _needs(ctx: Context) -> tuple[bool, bool]:
     return ctx.needs_input_grad[0], ctx.needs_input_grad[1]
