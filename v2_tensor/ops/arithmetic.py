@@ -409,6 +409,7 @@ def bitwise_not(input: Tensor) -> Tensor:
 
 # ---- more functions of two operands -----------------------------------------------------------
 
+
 def _needs(ctx: Context) -> tuple[bool, bool]:
     return ctx.needs_input_grad[0], ctx.needs_input_grad[1]
 
