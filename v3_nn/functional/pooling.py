@@ -112,12 +112,13 @@ class MaxPoolRoute(Function):
         spans = (d * (k - 1) + 1 for k, d in zip(windows.kernel, windows.dilation, strict=True))
         disjoint = all(s >= span for s, span in zip(windows.stride, spans, strict=True))
         grad_xp = np.zeros((*dy.shape[:2], *windows.padded), dy.dtype)
+        finite = bool(np.isfinite(dy).all())
         for k, (_, grid) in enumerate(windows.offsets()):
             target = grad_xp[(slice(None), slice(None), *grid)]
-            # dy goes to the argmax of its window only: selected (an inf dy stays inf, where
-            # multiplying by the mask gave 0 * inf = NaN) with np.where, as masked copies and
-            # ufuncs are several times slower
-            routed = np.where(argmax == k, dy, dy.dtype.type(0))
+            # dy goes to the argmax of its window only: multiplied by the mask, three times
+            # faster than np.where, unless dy holds an inf or NaN (times a 0: NaN); selected then
+            is_max = argmax == k
+            routed = dy * is_max if finite else np.where(is_max, dy, dy.dtype.type(0))
             if disjoint:  # no pixel is in two windows: write
                 target[...] = routed
             else:
