@@ -571,3 +571,21 @@ def test_arithmetic_on_infinities_is_silent_as_in_torch():
         warnings.simplefilter("error")
         for case in cases:
             assert_same(case)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("zero_first", [False, True])
+def test_where_with_a_zero_is_torchs_bit_for_bit(dtype, zero_first):
+    """where(mask, x, 0) and where(mask, 0, x) (a ReLU's backward) select by a bit mask:
+    the result is torch's to the bit, infinities, NaN and -0.0 included."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(40)
+    x[:6] = [math.inf, -0.0, math.nan, -math.inf, 0.0, -2.0]
+    mask = rng.random(40) < 0.5
+    mask[:6] = [True, True, True, False, True, False]
+    results = {}
+    for L in (torch, vt):
+        t, m = tensor(L, x, dtype), L.tensor(mask)
+        results[L] = (L.where(m, 0.0, t) if zero_first else L.where(m, t, 0.0)).numpy()
+    assert results[vt].dtype == np.dtype(dtype)
+    assert results[vt].tobytes() == results[torch].tobytes()
