@@ -4,6 +4,7 @@ the same order under both libraries, with the same gradients), and the container
 
 # ruff: noqa: B023  (hooks record into the list of the loop iteration that registers them)
 
+import inspect
 import warnings
 from collections import OrderedDict
 
@@ -532,3 +533,28 @@ def test_layers_take_the_default_dtype_as_torch(name):
             tensors = [*layer.parameters(), *layer.buffers()]
             dtypes[L] = sorted(str(t.dtype).removeprefix("torch.") for t in tensors)
         assert dtypes[vt] == dtypes[torch], (dtype, dtypes)
+
+
+def _factory_kwargs(cls) -> list[str]:
+    """The constructor's arguments up to and including device and dtype, in order."""
+    names = list(inspect.signature(cls.__init__).parameters)[1:]
+    return names[: names.index("dtype") + 1] if "dtype" in names else names
+
+
+def test_layers_take_device_and_dtype_where_torch_does_in_the_same_order():
+    """A torch layer that takes device= and dtype= (nn.Linear(a, b, device=device), a common
+    idiom) takes them here too, after the same arguments in the same order."""
+    checked = []
+    for name in dir(torch.nn):
+        theirs, ours = getattr(torch.nn, name), getattr(nn, name, None)
+        if not (inspect.isclass(theirs) and issubclass(theirs, torch.nn.Module)) or ours is None:
+            continue
+        if "device" not in inspect.signature(theirs.__init__).parameters:
+            continue
+        assert _factory_kwargs(ours) == _factory_kwargs(theirs), name
+        checked.append(name)
+    assert {"Linear", "Conv2d", "LSTMCell", "MultiheadAttention", "Embedding"} <= set(checked)
+    layer = nn.Linear(3, 2, device="cpu")
+    assert layer.weight.device == vt.device("cpu")
+    with pytest.raises(RuntimeError, match="cuda"):
+        nn.Linear(3, 2, device="cuda")

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 import v2_tensor as vt
+from v2_tensor.device import as_device
 
 from .. import functional as F
 from .. import init
@@ -43,8 +44,10 @@ class MultiheadAttention(Module):
         kdim: int | None = None,
         vdim: int | None = None,
         batch_first: bool = False,
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
+        as_device(device)
         super().__init__()
         if not all(isinstance(n, int | np.integer) for n in (embed_dim, num_heads)):
             raise TypeError(

@@ -34,8 +34,14 @@ class Linear(Module):
     """
 
     def __init__(
-        self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
+        as_device(device)
         super().__init__()
         dtype = np.dtype(dtype or vt.get_default_dtype())
         self.in_features = in_features
