@@ -111,7 +111,6 @@ def v3_run(seed: int, s: dict, data: Path, val_ids: np.ndarray) -> dict:
 def gpt2_init_(model, n_layer: int) -> None:
     """GPT-2's initialisation as nanoGPT applies it: N(0, 0.02) for every linear and
     embedding weight, zero biases, N(0, 0.02 / sqrt(2 n_layer)) for the residual projections."""
-    import torch
     from torch import nn
 
     for module in model.modules():
@@ -121,7 +120,7 @@ def gpt2_init_(model, n_layer: int) -> None:
             nn.init.zeros_(module.bias)
     for name, param in model.named_parameters():
         if name.endswith("c_proj.weight"):
-            torch.nn.init.normal_(param, 0.0, 0.02 / math.sqrt(2 * n_layer))
+            nn.init.normal_(param, 0.0, 0.02 / math.sqrt(2 * n_layer))
 
 
 def torch_run(seed: int, s: dict, train_ids: np.ndarray, val_ids: np.ndarray, vocab: int) -> dict:
