@@ -411,19 +411,6 @@ def masked(text: str, varies: tuple[str, ...] = ()) -> list[str]:
     return out
 
 
-@pytest.fixture
-def offline(tmp_path, monkeypatch):
-    import kagglehub
-
-    monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path / "kagglehub"))
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-
-    def download(handle, *args, **kwargs):
-        raise ConnectionError("offline in tests")
-
-    monkeypatch.setattr(kagglehub, "dataset_download", download)
-
-
 def run_in_process(command: tuple[str, ...], tiny: tuple[str, ...]) -> str:
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(io.StringIO()):

@@ -11,7 +11,6 @@ import importlib
 import re
 from pathlib import Path
 
-import kagglehub
 import numpy as np
 import pytest
 
@@ -112,14 +111,7 @@ def gpt_checkpoint(path: Path, text: str) -> None:
     vt.save({**state, "tokenizer": tokenizer.to_dict()}, path)
 
 
-@pytest.fixture(autouse=True)
-def offline(tmp_path, monkeypatch):
-    monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path / "kagglehub"))
-
-    def download(handle):
-        raise ConnectionError("offline in tests")
-
-    monkeypatch.setattr(kagglehub, "dataset_download", download)
+pytestmark = pytest.mark.usefixtures("offline")  # no Kaggle (tests/conftest.py)
 
 
 V1, V2, MLP = "v1_scalar.train", "v2_tensor.train", "v3_nn.train_mlp"

@@ -4,7 +4,6 @@ import csv
 import json
 import re
 
-import kagglehub
 import numpy as np
 import pytest
 
@@ -12,16 +11,7 @@ from v2_tensor import tensor
 from v2_tensor.data import COLUMNS, synthetic_gender
 from v2_tensor.train import bce_with_logits, main, min_max_scaler, parse_args, split
 
-
-@pytest.fixture(autouse=True)
-def offline(tmp_path, monkeypatch):
-    """No Kaggle: an empty cache and a download that fails at once, so data is synthetic."""
-    monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path / "kagglehub"))
-
-    def download(handle):
-        raise ConnectionError("offline in tests")
-
-    monkeypatch.setattr(kagglehub, "dataset_download", download)
+pytestmark = pytest.mark.usefixtures("offline")  # no Kaggle (tests/conftest.py)
 
 
 def test_income_regression_reaches_least_squares(tmp_path, capsys):

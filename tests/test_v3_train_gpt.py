@@ -7,7 +7,6 @@ import io
 import json
 from pathlib import Path
 
-import kagglehub
 import numpy as np
 import pytest
 from kagglehub.cache import Cache
@@ -23,15 +22,7 @@ TINY = ["--n-layer", "1", "--n-head", "2", "--n-embd", "16", "--block-size", "16
         "--eval-interval", "10", "--eval-iters", "3", "--quiet"]  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-def offline(tmp_path, monkeypatch):
-    """An empty kagglehub cache and no network, in every test."""
-    monkeypatch.setenv("KAGGLEHUB_CACHE", str(tmp_path / "kagglehub"))
-
-    def download(handle):
-        raise ConnectionError("offline in tests")
-
-    monkeypatch.setattr(kagglehub, "dataset_download", download)
+pytestmark = pytest.mark.usefixtures("offline")  # no Kaggle (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")
